@@ -1,10 +1,15 @@
-// Runs once before the suite. When TEST_DATABASE_URL is set, the suite runs on that Postgres server
-// (each test file in a fresh database, see test/helpers/db.ts); fail early and clearly if it is unreachable.
+// Runs once before the suite. With TEST_DATABASE_URL the suite runs on that Postgres server (each
+// test in a fresh database, see helpers/db.ts), so fail early and clearly if it is unreachable.
+// Without it, build the migrated PGlite template that tests copy.
 import pg from 'pg'
+import { pgliteTemplate } from './helpers/db.js'
 
 export default async function setup(): Promise<void> {
   const url = process.env.TEST_DATABASE_URL
-  if (!url) return
+  if (!url) {
+    await pgliteTemplate()
+    return
+  }
   const client = new pg.Client({ connectionString: url })
   try {
     await client.connect()

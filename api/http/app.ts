@@ -1,0 +1,74 @@
+// The Fastify app factory: plugins in order (errors → auth → OpenAPI) and the route groups. Every
+// API route is served under /api/v1 (Sumo's path) and /v1 (what the Sumo Terraform provider asks
+// for when `base_url` lacks the trailing slash, spec/collector-api.md §8.1).
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify'
+import { CollectorInput, Collector } from '../../schemas/collector.js'
+import { ErrorBody, ValidationIssue } from '../../schemas/errors.js'
+import { SourceInput, Source, SourceState } from '../../schemas/source.js'
+import { CredentialVerifier } from '../store/credentials.js'
+import { sourceTypes } from '../sources/registry.js'
+import { bodyAjv, paramsAjv } from '../validation.js'
+import type { AppContext } from './context.js'
+import { authPlugin } from './plugins/auth.js'
+import { errorsPlugin } from './plugins/errors.js'
+import { ALIAS_PREFIX, API_PREFIX, openapiPlugin } from './plugins/openapi.js'
+import { collectorRoutes } from './routes/collectors.js'
+import { healthRoutes } from './routes/health.js'
+import { sourceRoutes } from './routes/sources.js'
+
+export interface BuildAppOptions {
+  ctx: AppContext
+  logger: FastifyBaseLogger | false
+  version: string
+  /** Extra route groups (the runtime adds its own), registered under both API prefixes. */
+  apiRoutes?: ((app: FastifyInstance) => Promise<void>)[]
+  /** Routes outside the API prefixes, e.g. /metrics. */
+  rootRoutes?: ((app: FastifyInstance) => Promise<void>)[]
+}
+
+const SHARED_SCHEMAS = [ValidationIssue, ErrorBody, CollectorInput, Collector, SourceState, SourceInput, Source, ...[...sourceTypes.values()].map((t) => t.configSchema)]
+
+for (const ajv of [bodyAjv, paramsAjv]) {
+  for (const schema of SHARED_SCHEMAS) if (!ajv.getSchema(schema.$id!)) ajv.addSchema(schema)
+}
+
+export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
+    routerOptions: { ignoreTrailingSlash: true },
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: 1024 * 1024,
+  }).withTypeProvider<TypeBoxTypeProvider>()
+
+  app.decorate('ctx', options.ctx)
+  for (const schema of SHARED_SCHEMAS) app.addSchema(schema)
+  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? bodyAjv : paramsAjv).compile(schema))
+
+  // Successful requests are logged at debug level, so production logs at info show only rejections
+  // and failures (each with its error code) instead of one line per API call.
+  app.addHook('onResponse', async (request, reply) => {
+    const entry = { method: request.method, url: request.routeOptions.url ?? request.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime) }
+    if (reply.statusCode >= 500) request.log.error(entry, 'request completed')
+    else if (reply.statusCode >= 400) request.log.info(entry, 'request completed')
+    else request.log.debug(entry, 'request completed')
+  })
+
+  await app.register(errorsPlugin)
+  await app.register(authPlugin, { credentials: new CredentialVerifier(options.ctx.database.db) })
+  await app.register(openapiPlugin, { version: options.version })
+
+  await app.register(healthRoutes)
+  for (const routes of options.rootRoutes ?? []) await app.register(routes)
+  for (const prefix of [API_PREFIX, ALIAS_PREFIX]) {
+    await app.register(
+      async (api) => {
+        await api.register(collectorRoutes)
+        await api.register(sourceRoutes)
+        for (const routes of options.apiRoutes ?? []) await api.register(routes)
+      },
+      { prefix },
+    )
+  }
+  return app
+}

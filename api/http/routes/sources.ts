@@ -1,0 +1,229 @@
+// Cloud-to-Cloud sources of a collector (spec/collector-api.md §3): list, get, create, replace,
+// delete, and `?download=true` for re-importable JSON.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from '@sinclair/typebox'
+import { ErrorBody } from '../../../schemas/errors.js'
+import {
+  DownloadedSourceEnvelope,
+  DownloadedSourceList,
+  DownloadQuery,
+  type Source,
+  SourceEnvelope,
+  SourceEnvelopeInput,
+  type SourceInput,
+  SourceList,
+} from '../../../schemas/source.js'
+import { findSourceType, sourceTypeNames } from '../../sources/registry.js'
+import { prepareSourceConfig } from '../../sources/source-config.js'
+import type { SourceTypeDefinition } from '../../sources/source-type.js'
+import { DuplicateSourceNameError, type SourceRecord } from '../../store/sources-repository.js'
+import type { AppContext } from '../context.js'
+import { Errors } from '../errors.js'
+import { checkIfMatch, etagOf } from '../etag.js'
+import { parseId } from '../ids.js'
+
+const CollectorParams = Type.Object({ collectorId: Type.String({ description: 'Collector id' }) })
+const SourceParams = Type.Object({ collectorId: Type.String({ description: 'Collector id' }), sourceId: Type.String({ description: 'Source id' }) })
+const Failure = Type.Ref(ErrorBody)
+const failures = { 400: Failure, 401: Failure, 403: Failure, 404: Failure, 412: Failure, 415: Failure }
+
+export function sourceView(record: SourceRecord): Source {
+  return {
+    id: record.id,
+    name: record.name,
+    sourceType: 'Universal',
+    schemaRef: { type: record.schemaType },
+    config: record.config,
+    state: record.state,
+    alive: record.state.state !== 'Error' && record.state.state !== 'Stopping',
+  }
+}
+
+function downloadView(record: SourceRecord) {
+  return { sourceType: 'Universal' as const, schemaRef: { type: record.schemaType }, config: record.config }
+}
+
+async function requireCollector(ctx: AppContext, rawId: string): Promise<number> {
+  const id = parseId(rawId)
+  if (id === undefined || !(await ctx.collectors.get(id))) throw Errors.collectorNotFound(rawId)
+  return id
+}
+
+function sourceTypeOf(input: SourceInput): SourceTypeDefinition {
+  if (input.sourceType !== 'Universal') {
+    throw Errors.invalidField(
+      'collectors.validation.sourceType.invalid',
+      '$.source.sourceType',
+      `must be one of: "Universal" (got ${JSON.stringify(input.sourceType)}); only Cloud-to-Cloud sources are supported`,
+    )
+  }
+  const type = findSourceType(input.schemaRef.type)
+  if (!type) {
+    throw Errors.invalidField(
+      'collectors.validation.schemaRef.invalid',
+      '$.source.schemaRef.type',
+      `must be one of: ${sourceTypeNames().map((n) => JSON.stringify(n)).join(', ')} (got ${JSON.stringify(input.schemaRef.type)})`,
+    )
+  }
+  return type
+}
+
+export const sourceRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const ctx = app.ctx
+
+  app.get(
+    '/collectors/:collectorId/sources',
+    {
+      schema: {
+        tags: ['sources'],
+        summary: "List a collector's sources",
+        params: CollectorParams,
+        querystring: DownloadQuery,
+        response: { 200: Type.Union([SourceList, DownloadedSourceList]), ...failures },
+      },
+    },
+    async (request) => {
+      const collectorId = await requireCollector(ctx, request.params.collectorId)
+      const records = await ctx.sources.list(collectorId)
+      if (request.query.download) return { 'api.version': 'v1' as const, sources: records.map(downloadView) }
+      return { sources: records.map(sourceView) }
+    },
+  )
+
+  app.get(
+    '/collectors/:collectorId/sources/:sourceId',
+    {
+      schema: {
+        tags: ['sources'],
+        summary: 'Get a source',
+        params: SourceParams,
+        querystring: DownloadQuery,
+        response: { 200: Type.Union([SourceEnvelope, DownloadedSourceEnvelope]), ...failures },
+      },
+    },
+    async (request, reply) => {
+      const record = await findSource(ctx, request.params)
+      void reply.header('etag', etagOf('source', record.id, record.version))
+      if (request.query.download) return { 'api.version': 'v1' as const, source: downloadView(record) }
+      return { source: sourceView(record) }
+    },
+  )
+
+  app.post(
+    '/collectors/:collectorId/sources',
+    {
+      schema: {
+        tags: ['sources'],
+        summary: 'Create a source',
+        description: 'One source per request. `config` is validated by the schema of `schemaRef.type`.',
+        params: CollectorParams,
+        body: SourceEnvelopeInput,
+        response: { 201: SourceEnvelope, ...failures },
+      },
+    },
+    async (request, reply) => {
+      const collectorId = await requireCollector(ctx, request.params.collectorId)
+      const input = request.body.source
+      const type = sourceTypeOf(input)
+      const prepared = prepareSourceConfig(type, input.config, ctx.secretBox, '$.source.config')
+      if (!prepared.ok) throw Errors.validation('collectors.validation.config.invalid', prepared.issues)
+      let record: SourceRecord
+      try {
+        record = await ctx.sources.create(collectorId, {
+          name: prepared.name,
+          schemaType: type.type,
+          config: prepared.publicConfig,
+          secrets: prepared.sealedSecrets,
+        })
+      } catch (err) {
+        if (err instanceof DuplicateSourceNameError) throw Errors.duplicateName('source', prepared.name, '$.source.config.name')
+        throw err
+      }
+      return reply
+        .code(201)
+        .header('location', `/v1/collectors/${collectorId}/sources/${record.id}`)
+        .header('etag', etagOf('source', record.id, record.version))
+        .send({ source: sourceView(record) })
+    },
+  )
+
+  app.put(
+    '/collectors/:collectorId/sources/:sourceId',
+    {
+      schema: {
+        tags: ['sources'],
+        summary: 'Replace a source',
+        description:
+          'Full replacement of `config`. Requires `If-Match` with the ETag of a GET. A secret sent as `"********"` keeps ' +
+          'the stored value. `schemaRef.type` cannot change. The new config applies from the next run.',
+        params: SourceParams,
+        headers: Type.Object({ 'if-match': Type.Optional(Type.String()) }),
+        body: SourceEnvelopeInput,
+        response: { 200: SourceEnvelope, ...failures },
+      },
+    },
+    async (request, reply) => {
+      const current = await findSource(ctx, request.params)
+      const input = request.body.source
+      if (input.id != null && input.id !== current.id) {
+        throw Errors.invalidField('collectors.validation.id.mismatch', '$.source.id', `must be ${current.id}, the id in the URL`)
+      }
+      checkIfMatch(request.headers['if-match'], etagOf('source', current.id, current.version))
+      const type = sourceTypeOf(input)
+      if (type.type !== current.schemaType) {
+        throw Errors.invalidField(
+          'collectors.validation.schemaRef.immutable',
+          '$.source.schemaRef.type',
+          `cannot change from ${JSON.stringify(current.schemaType)}; create a new source instead`,
+        )
+      }
+      const storedSecrets = current.secrets ? ctx.secretBox.openJson(current.secrets) : {}
+      const prepared = prepareSourceConfig(type, input.config, ctx.secretBox, '$.source.config', storedSecrets)
+      if (!prepared.ok) throw Errors.validation('collectors.validation.config.invalid', prepared.issues)
+      let result
+      try {
+        result = await ctx.sources.replace(current.collectorId, current.id, current.version, {
+          name: prepared.name,
+          schemaType: type.type,
+          config: prepared.publicConfig,
+          secrets: prepared.sealedSecrets,
+        })
+      } catch (err) {
+        if (err instanceof DuplicateSourceNameError) throw Errors.duplicateName('source', prepared.name, '$.source.config.name')
+        throw err
+      }
+      if (result.kind === 'missing') throw Errors.sourceNotFound(request.params.sourceId)
+      if (result.kind === 'stale') throw Errors.preconditionFailed()
+      void reply.header('etag', etagOf('source', result.record.id, result.record.version))
+      return { source: sourceView(result.record) }
+    },
+  )
+
+  app.delete(
+    '/collectors/:collectorId/sources/:sourceId',
+    {
+      schema: {
+        tags: ['sources'],
+        summary: 'Delete a source',
+        description: 'Synchronous: the source stops and a GET answers 404 right after. Its stored events are deleted.',
+        params: SourceParams,
+        response: { 200: Type.Unsafe<undefined>({ description: 'Empty body' }), ...failures },
+      },
+    },
+    async (request, reply) => {
+      const record = await findSource(ctx, request.params)
+      if (!(await ctx.sources.delete(record.collectorId, record.id))) throw Errors.sourceNotFound(request.params.sourceId)
+      return reply.code(200).send()
+    },
+  )
+}
+
+/** One query on the hot path; the collector is only looked up to pick the right 404. */
+export async function findSource(ctx: AppContext, params: { collectorId: string; sourceId: string }): Promise<SourceRecord> {
+  const collectorId = parseId(params.collectorId)
+  const sourceId = parseId(params.sourceId)
+  const record = collectorId === undefined || sourceId === undefined ? undefined : await ctx.sources.get(collectorId, sourceId)
+  if (record) return record
+  await requireCollector(ctx, params.collectorId)
+  throw Errors.sourceNotFound(params.sourceId)
+}

@@ -1,0 +1,39 @@
+// Entry point: config → database → migrations → secrets and credentials → HTTP server (+ runtime).
+import { buildService, type Service } from './service.js'
+import { ConfigError, loadConfig } from './config.js'
+import { StartupError } from './bootstrap.js'
+
+async function main(): Promise<void> {
+  let service: Service
+  try {
+    service = await buildService(loadConfig(), { print: (text) => process.stdout.write(`${text}\n`) })
+  } catch (err) {
+    if (err instanceof ConfigError || err instanceof StartupError) {
+      process.stderr.write(`openc2c: ${err.message}\n`)
+      process.exit(2)
+    }
+    throw err
+  }
+  await service.start()
+  let stopping = false
+  const stop = (signal: string) => {
+    if (stopping) return
+    stopping = true
+    service.logger.info({ signal }, 'stopping')
+    service
+      .stop()
+      .then(() => process.exit(0))
+      .catch((err) => {
+        service.logger.error({ err }, 'error while stopping')
+        process.exit(1)
+      })
+  }
+  process.on('SIGTERM', () => stop('SIGTERM'))
+  process.on('SIGINT', () => stop('SIGINT'))
+}
+
+main().catch((err) => {
+  process.stderr.write(`openc2c: failed to start: ${(err as Error).stack ?? err}\n`)
+  process.exit(1)
+})
+

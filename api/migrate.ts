@@ -1,0 +1,19 @@
+// `npm run migrate`: applies pending migrations and exits (they also run at every start).
+import path from 'node:path'
+import { ConfigError, loadConfig } from './config.js'
+import { openDatabase } from './store/database.js'
+import { migrateToLatest } from './store/migrator.js'
+
+try {
+  const config = loadConfig()
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, pgliteDir: path.join(config.dataDir, 'pgdata') })
+  try {
+    const applied = await migrateToLatest(database.db)
+    process.stdout.write(applied.length > 0 ? `applied: ${applied.join(', ')}\n` : 'database is up to date\n')
+  } finally {
+    await database.close()
+  }
+} catch (err) {
+  process.stderr.write(`openc2c migrate: ${err instanceof ConfigError ? err.message : ((err as Error).stack ?? err)}\n`)
+  process.exit(err instanceof ConfigError ? 2 : 1)
+}

@@ -1,0 +1,71 @@
+// API credentials (HTTP Basic access id + key). Keys are stored as scrypt hashes. Hashing costs
+// ~50 ms by design, so a verified pair is remembered in memory for a while: without that cache
+// every request would pay it (the API benchmark measures the difference).
+import crypto from 'node:crypto'
+import { promisify } from 'node:util'
+import type { Kysely } from 'kysely'
+import type { Tables } from './tables.js'
+
+const scrypt = promisify(crypto.scrypt) as (password: string, salt: Buffer, keylen: number, options: crypto.ScryptOptions) => Promise<Buffer>
+const SCRYPT = { N: 16384, r: 8, p: 1 } as const
+const HASH_BYTES = 32
+
+export async function hashAccessKey(accessKey: string): Promise<string> {
+  const salt = crypto.randomBytes(16)
+  const hash = await scrypt(accessKey, salt, HASH_BYTES, SCRYPT)
+  return `scrypt.${SCRYPT.N}.${SCRYPT.r}.${SCRYPT.p}.${salt.toString('base64url')}.${hash.toString('base64url')}`
+}
+
+export async function verifyAccessKey(accessKey: string, stored: string): Promise<boolean> {
+  const [scheme, n, r, p, salt, hash] = stored.split('.')
+  if (scheme !== 'scrypt' || !n || !r || !p || !salt || !hash) return false
+  const expected = Buffer.from(hash, 'base64url')
+  const actual = await scrypt(accessKey, Buffer.from(salt, 'base64url'), expected.length, { N: Number(n), r: Number(r), p: Number(p) })
+  return crypto.timingSafeEqual(actual, expected)
+}
+
+export function generateCredentials(): { accessId: string; accessKey: string } {
+  return {
+    accessId: `oc${crypto.randomBytes(6).toString('hex')}`,
+    accessKey: crypto.randomBytes(32).toString('base64url'),
+  }
+}
+
+/** Makes sure the given pair works: inserts it, or replaces the key of an existing access id. */
+export async function ensureCredentials(db: Kysely<Tables>, accessId: string, accessKey: string): Promise<void> {
+  const existing = await db.selectFrom('access_keys').select('key_hash').where('access_id', '=', accessId).executeTakeFirst()
+  if (existing && (await verifyAccessKey(accessKey, existing.key_hash))) return
+  const keyHash = await hashAccessKey(accessKey)
+  await db
+    .insertInto('access_keys')
+    .values({ access_id: accessId, key_hash: keyHash })
+    .onConflict((oc) => oc.column('access_id').doUpdateSet({ key_hash: keyHash }))
+    .execute()
+}
+
+export async function countCredentials(db: Kysely<Tables>): Promise<number> {
+  const row = await db.selectFrom('access_keys').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()
+  return Number(row.n)
+}
+
+const CACHE_TTL_MS = 60_000
+const CACHE_MAX = 1000
+
+/** Verifies Basic credentials against the table, remembering successes for a minute. */
+export class CredentialVerifier {
+  readonly #verified = new Map<string, number>()
+
+  constructor(private readonly db: Kysely<Tables>) {}
+
+  async verify(accessId: string, accessKey: string): Promise<boolean> {
+    // The cache key is a digest, so plaintext keys are never kept in memory longer than a request.
+    const cacheKey = crypto.createHash('sha256').update(accessId).update('\0').update(accessKey).digest('base64')
+    const until = this.#verified.get(cacheKey)
+    if (until !== undefined && until > Date.now()) return true
+    const row = await this.db.selectFrom('access_keys').select('key_hash').where('access_id', '=', accessId).executeTakeFirst()
+    if (!row || !(await verifyAccessKey(accessKey, row.key_hash))) return false
+    if (this.#verified.size >= CACHE_MAX) this.#verified.clear()
+    this.#verified.set(cacheKey, Date.now() + CACHE_TTL_MS)
+    return true
+  }
+}

@@ -1,0 +1,83 @@
+// One Kysely instance over either a Postgres server (pg Pool) or embedded PGlite. Both speak the
+// same SQL, so every repository and migration runs unchanged on each; tests run the suite on both.
+import fs from 'node:fs/promises'
+import path from 'node:path'
+import { PGlite } from '@electric-sql/pglite'
+import { Kysely, PostgresDialect, sql } from 'kysely'
+import { PGliteDialect } from 'kysely-pglite-dialect'
+import pg from 'pg'
+import type { Tables } from './tables.js'
+
+export type DatabaseKind = 'postgres' | 'pglite'
+
+export interface Database {
+  db: Kysely<Tables>
+  kind: DatabaseKind
+  /** Postgres only: the pool, for COPY and other driver-level work. */
+  pool: pg.Pool | undefined
+  close(): Promise<void>
+}
+
+// int8 (COUNT(*), bigint ids) arrives as a string by default; every id and count we use stays far
+// below 2^53, so numbers are safe and keep the API's ids JSON integers.
+const INT8_OID = 20
+
+export interface OpenDatabaseOptions {
+  /** A postgres:// URL; when absent, PGlite is used. */
+  databaseUrl?: string | undefined
+  /** PGlite directory; `memory://` for an in-memory database. */
+  pgliteDir?: string
+  poolSize?: number
+}
+
+export async function openDatabase(options: OpenDatabaseOptions): Promise<Database> {
+  if (options.databaseUrl) {
+    const pool = new pg.Pool({
+      connectionString: options.databaseUrl,
+      max: options.poolSize ?? 10,
+      types: {
+        getTypeParser: ((oid: number, format?: string) =>
+          oid === INT8_OID ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+      },
+    })
+    // An idle client that loses its server emits 'error' on the pool; without a listener that
+    // would crash the process instead of failing the next query (which /healthz then reports).
+    pool.on('error', () => {})
+    const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) })
+    return { db, kind: 'postgres', pool, close: () => db.destroy() }
+  }
+  const dir = options.pgliteDir ?? 'memory://'
+  const pglite = await openPglite(dir)
+  const db = new Kysely<Tables>({ dialect: new PGliteDialect(pglite) })
+  return { db, kind: 'pglite', pool: undefined, close: () => db.destroy() }
+}
+
+async function openPglite(dir: string): Promise<PGlite> {
+  const options = { parsers: { [INT8_OID]: (value: string) => Number(value) } }
+  if (dir.startsWith('memory://')) return PGlite.create(dir, options)
+  // initdb of a new PGlite directory takes ~4 s; a process killed during it leaves a directory that
+  // opens but lacks the catalog. Initialise into a scratch directory and rename it into place, so
+  // the data directory is either absent or complete.
+  if (!(await exists(path.join(dir, 'PG_VERSION')))) {
+    const scratch = `${dir}.init-${process.pid}`
+    await fs.rm(scratch, { recursive: true, force: true })
+    await fs.mkdir(path.dirname(dir), { recursive: true })
+    const fresh = await PGlite.create(scratch, options)
+    await fresh.close()
+    await fs.rm(dir, { recursive: true, force: true })
+    await fs.rename(scratch, dir)
+  }
+  return PGlite.create(dir, options)
+}
+
+async function exists(file: string): Promise<boolean> {
+  return fs.access(file).then(
+    () => true,
+    () => false,
+  )
+}
+
+/** Resolves when the database answers; used by /healthz. */
+export async function pingDatabase(db: Kysely<Tables>): Promise<void> {
+  await sql`select 1`.execute(db)
+}

@@ -1,0 +1,6 @@
+// SQLSTATE checks shared by the repositories; pg and PGlite both expose the code as `err.code`.
+export function isUniqueViolation(err: unknown, constraint?: string): boolean {
+  const e = err as { code?: string; constraint?: string; message?: string }
+  if (e?.code !== '23505') return false
+  return constraint === undefined || e.constraint === constraint || (e.message ?? '').includes(constraint)
+}

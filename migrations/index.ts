@@ -1,0 +1,8 @@
+// Every migration, in order. A static map (rather than reading the folder) keeps migrations working
+// from a bundle and makes the order explicit. Migrations are forward only: never edit a landed one.
+import type { Migration } from 'kysely'
+import * as m0001 from './0001-collectors-and-sources.js'
+
+export const migrations: Record<string, Migration> = {
+  '0001-collectors-and-sources': m0001,
+}

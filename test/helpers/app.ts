@@ -1,0 +1,53 @@
+// An in-process service (real database, real Fastify app) for HTTP tests through app.inject().
+import crypto from 'node:crypto'
+import fs from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import type { FastifyInstance } from 'fastify'
+import { loadConfig } from '../../api/config.js'
+import { createLogger } from '../../api/logger.js'
+import { buildService, type Service } from '../../api/service.js'
+import { openTestDatabase, type TestDatabase } from './db.js'
+
+export interface TestService {
+  service: Service
+  app: FastifyInstance
+  testDatabase: TestDatabase
+  accessId: string
+  accessKey: string
+  /** `Basic …` header value for the test credentials. */
+  authorization: string
+  close(): Promise<void>
+}
+
+export async function startTestService(env: Record<string, string> = {}): Promise<TestService> {
+  const testDatabase = await openTestDatabase()
+  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'openc2c-data-'))
+  const accessId = 'test-access-id'
+  const accessKey = crypto.randomBytes(24).toString('base64url')
+  const config = loadConfig({
+    OPENC2C_DATA_DIR: dataDir,
+    OPENC2C_ACCESS_ID: accessId,
+    OPENC2C_ACCESS_KEY: accessKey,
+    OPENC2C_SECRET_KEY: crypto.randomBytes(32).toString('base64'),
+    OPENC2C_SCHEDULER: 'off',
+    LOG_LEVEL: 'silent',
+    ...(testDatabase.location.databaseUrl ? { DATABASE_URL: testDatabase.location.databaseUrl } : {}),
+    ...env,
+  })
+  const service = await buildService(config, { database: testDatabase.database, logger: createLogger({ logLevel: config.logLevel }), print: () => {} })
+  await service.app.ready()
+  return {
+    service,
+    app: service.app,
+    testDatabase,
+    accessId,
+    accessKey,
+    authorization: `Basic ${Buffer.from(`${accessId}:${accessKey}`).toString('base64')}`,
+    async close() {
+      await service.app.close()
+      await testDatabase.close()
+      await fs.rm(dataDir, { recursive: true, force: true })
+    },
+  }
+}

@@ -1,0 +1,120 @@
+// The real service as a child process (`node --import tsx api/main.ts`), the way `npm start` runs
+// it, on a free port and a fresh database (PGlite directory, or a fresh Postgres database when
+// TEST_DATABASE_URL is set). For end-to-end tests: Terraform, crash and multi-process tests.
+import { type ChildProcess, spawn } from 'node:child_process'
+import crypto from 'node:crypto'
+import fs from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { createTestDatabaseLocation, type TestDatabaseLocation } from './db.js'
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
+
+export interface StartServiceOptions {
+  /** Extra environment, e.g. OPENC2C_CHATGPT_BASE_URL or OPENC2C_SCHEDULER. */
+  env?: Record<string, string>
+  /** Reuse a database (and data dir) from an earlier service, e.g. to restart after a kill. */
+  reuse?: RunningService
+  /** Milliseconds to wait for "listening"; default 60 s. */
+  startTimeoutMs?: number
+}
+
+export interface RunningService {
+  baseUrl: string
+  accessId: string
+  accessKey: string
+  authorization: string
+  dataDir: string
+  secretKey: string
+  location: TestDatabaseLocation
+  child: ChildProcess
+  /** Everything the process wrote to stdout and stderr so far. */
+  output(): string
+  /** SIGTERM and wait for exit. */
+  stop(): Promise<number | null>
+  /** SIGKILL and wait for exit. */
+  kill(): Promise<void>
+  /** Stops the process if running and removes its database and data dir. */
+  destroy(): Promise<void>
+}
+
+export async function startService(options: StartServiceOptions = {}): Promise<RunningService> {
+  const reuse = options.reuse
+  const location = reuse?.location ?? (await createTestDatabaseLocation())
+  let dataDir: string
+  if (reuse) dataDir = reuse.dataDir
+  else {
+    dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'openc2c-svc-'))
+    if (location.pgliteDir) await fs.rename(location.pgliteDir, path.join(dataDir, 'pgdata'))
+  }
+  const accessId = reuse?.accessId ?? 'e2e-access-id'
+  const accessKey = reuse?.accessKey ?? crypto.randomBytes(24).toString('base64url')
+  const secretKey = reuse?.secretKey ?? crypto.randomBytes(32).toString('base64')
+  const env: Record<string, string> = {
+    ...(process.env as Record<string, string>),
+    PORT: '0',
+    HOST: '127.0.0.1',
+    OPENC2C_DATA_DIR: dataDir,
+    OPENC2C_ACCESS_ID: accessId,
+    OPENC2C_ACCESS_KEY: accessKey,
+    OPENC2C_SECRET_KEY: secretKey,
+    LOG_LEVEL: 'info',
+    ...(location.databaseUrl ? { DATABASE_URL: location.databaseUrl } : {}),
+    ...options.env,
+  }
+  if (!location.databaseUrl) delete env.DATABASE_URL
+
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'api/main.ts')], {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let output = ''
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+  const baseUrl = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`service did not start within ${options.startTimeoutMs ?? 60_000} ms:\n${output}`)), options.startTimeoutMs ?? 60_000)
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString()
+      const match = /"address":"(http:\/\/[^"]+)".*"msg":"openc2c listening"/.exec(output)
+      if (match) {
+        clearTimeout(timer)
+        resolve(match[1]!)
+      }
+    }
+    child.stdout!.on('data', onData)
+    child.stderr!.on('data', onData)
+    void exited.then((code) => {
+      clearTimeout(timer)
+      reject(new Error(`service exited with ${code} before listening:\n${output}`))
+    })
+  })
+
+  const running: RunningService = {
+    baseUrl,
+    accessId,
+    accessKey,
+    authorization: `Basic ${Buffer.from(`${accessId}:${accessKey}`).toString('base64')}`,
+    dataDir,
+    secretKey,
+    location,
+    child,
+    output: () => output,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode
+      child.kill('SIGTERM')
+      return exited
+    },
+    async kill() {
+      if (child.exitCode !== null || child.signalCode !== null) return
+      child.kill('SIGKILL')
+      await exited
+    },
+    async destroy() {
+      await running.kill()
+      await location.cleanup()
+      await fs.rm(dataDir, { recursive: true, force: true })
+    },
+  }
+  return running
+}
