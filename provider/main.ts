@@ -1,0 +1,68 @@
+// terraform-provider-openc2c entry point.
+//
+//   launched by Terraform   checks the magic cookie, serves gRPC (AutoMTLS when PLUGIN_CLIENT_CERT is
+//                           set), prints the handshake line, exits when Terraform calls Shutdown
+//   --debug                 reattach mode: plaintext, prints TF_REATTACH_PROVIDERS for the user to export,
+//                           serves any number of Terraform commands until interrupted
+
+import { guardStdout } from './plugin/stdout-guard.js'
+import { checkLaunchEnvironment, PLUGIN_PROTOCOL_VERSION } from './plugin/handshake.js'
+import { servePlugin } from './plugin/serve.js'
+import { ProviderServer } from './framework/provider-server.js'
+import { stderrLogger } from './framework/logger.js'
+import { openc2cProvider } from './resources/provider-config.js'
+import { PROVIDER_ADDRESS, PROVIDER_VERSION } from './version.js'
+
+async function main(argv: string[]): Promise<void> {
+  const writeLine = guardStdout()
+  const log = stderrLogger('openc2c')
+  if (argv.includes('--version')) {
+    writeLine(`terraform-provider-openc2c ${PROVIDER_VERSION}`)
+    return
+  }
+  const provider = new ProviderServer(openc2cProvider(), log) as ProviderServer<unknown>
+
+  if (argv.includes('--debug')) {
+    const running = await servePlugin({ provider, ignoreShutdown: true })
+    const reattach = {
+      [PROVIDER_ADDRESS]: {
+        Protocol: 'grpc',
+        ProtocolVersion: PLUGIN_PROTOCOL_VERSION,
+        Pid: process.pid,
+        Test: true,
+        Addr: { Network: 'tcp', String: `127.0.0.1:${running.port}` },
+      },
+    }
+    writeLine('Provider started. To attach Terraform, set TF_REATTACH_PROVIDERS in the shell running terraform:')
+    writeLine('')
+    writeLine(`\tTF_REATTACH_PROVIDERS='${JSON.stringify(reattach)}'`)
+    const stop = (): void => void running.stop().then(() => process.exit(0))
+    process.on('SIGINT', stop)
+    process.on('SIGTERM', stop)
+    return
+  }
+
+  const launch = checkLaunchEnvironment(process.env)
+  if (!launch.ok) {
+    // Printed on stdout on purpose: Terraform shows it as "Unrecognized remote plugin message: ...".
+    writeLine(launch.message)
+    process.exitCode = 1
+    return
+  }
+  // A terminal Ctrl-C reaches the whole process group; Terraform answers it with StopProvider, so the
+  // provider itself ignores SIGINT, as go-plugin servers do.
+  process.on('SIGINT', () => {})
+  const running = await servePlugin({
+    provider,
+    clientCertificatePem: launch.clientCertificatePem,
+    onShutdown: () => process.exit(0),
+  })
+  process.on('SIGTERM', () => void running.stop().then(() => process.exit(0)))
+  writeLine(running.handshake)
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  // Before the handshake, a line on stdout reaches the user as "Unrecognized remote plugin message".
+  process.stdout.write(`openc2c provider failed to start: ${error instanceof Error ? error.message : String(error)}\n`)
+  process.exit(1)
+})

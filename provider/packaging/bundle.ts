@@ -1,0 +1,92 @@
+// Builds the provider as ONE executable JavaScript file and lays it out as a Terraform filesystem mirror:
+//
+//   <out>/terraform-provider-openc2c                                   (for dev_overrides)
+//   <out>/mirror/registry.terraform.io/openc2c/openc2c/<version>/<os_arch>/terraform-provider-openc2c_v<version>
+//
+// The bundle embeds the protocol descriptor parsed at build time (nothing is read from disk at run time;
+// grpc-health-check-style runtime .proto loading dies with ENOENT once bundled, spec §4 item 8).
+//
+// Module format: Terraform copies the file into a user's working directory, where any package.json may
+// sit above it. An ES module breaks under "type":"commonjs", a CommonJS file under "type":"module". The
+// bundle is therefore an IIFE that never uses import/export and gets Node built-ins through
+// process.getBuiltinModule (Node ≥ 20.16), which runs the same under either interpretation.
+
+import { build } from 'esbuild'
+import { chmod, copyFile, mkdir, rm } from 'node:fs/promises'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parseProtocolDefinitions } from '../proto/parse-definitions.js'
+import { PROVIDER_ADDRESS, PROVIDER_VERSION } from '../version.js'
+
+export const EXECUTABLE_NAME = 'terraform-provider-openc2c'
+const PROVIDER_ROOT = fileURLToPath(new URL('..', import.meta.url))
+
+export interface BuildOptions {
+  outDir?: string
+  /** OS_ARCH folders to fill in the mirror; the JS file is the same for all. */
+  platforms?: string[]
+  /** Shrinks identifiers too; off by default so stacks in bug reports stay readable. */
+  minifyIdentifiers?: boolean
+}
+
+export interface BuildResult {
+  version: string
+  executable: string
+  mirrorDir: string
+  mirrorExecutables: string[]
+  bytes: number
+}
+
+const BANNER = [
+  '#!/usr/bin/env node',
+  '"use strict";',
+  '// terraform-provider-openc2c: a Terraform provider (plugin protocol 6). Run by Terraform; see provider/README.md.',
+  'var require = globalThis.process.getBuiltinModule ? function (id) { return globalThis.process.getBuiltinModule(id) } : require;',
+].join('\n')
+
+export async function buildProvider(options: BuildOptions = {}): Promise<BuildResult> {
+  const outDir = options.outDir ?? join(PROVIDER_ROOT, 'dist')
+  const platforms = options.platforms ?? ['linux_amd64']
+  const descriptor = JSON.stringify(parseProtocolDefinitions())
+  const executable = join(outDir, EXECUTABLE_NAME)
+  await rm(outDir, { recursive: true, force: true })
+  await mkdir(outDir, { recursive: true })
+  const result = await build({
+    entryPoints: [join(PROVIDER_ROOT, 'main.ts')],
+    outfile: executable,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'iife',
+    banner: { js: BANNER },
+    minifyWhitespace: true,
+    minifySyntax: true,
+    minifyIdentifiers: options.minifyIdentifiers ?? false,
+    legalComments: 'eof',
+    logLevel: 'silent',
+    metafile: true,
+    plugins: [
+      {
+        name: 'embed-protocol-descriptor',
+        setup(pluginBuild) {
+          pluginBuild.onLoad({ filter: /[\\/]provider[\\/]proto[\\/]descriptor\.ts$/ }, () => ({
+            contents: `export function protocolDescriptor() { return ${descriptor} }`,
+            loader: 'ts',
+          }))
+        },
+      },
+    ],
+  })
+  await chmod(executable, 0o755)
+  const mirrorDir = join(outDir, 'mirror')
+  const mirrorExecutables: string[] = []
+  for (const platform of platforms) {
+    const target = join(mirrorDir, PROVIDER_ADDRESS, PROVIDER_VERSION, platform, `${EXECUTABLE_NAME}_v${PROVIDER_VERSION}`)
+    await mkdir(dirname(target), { recursive: true })
+    await copyFile(executable, target)
+    await chmod(target, 0o755)
+    mirrorExecutables.push(target)
+  }
+  const bytes = Object.values(result.metafile.outputs).reduce((sum, output) => sum + output.bytes, 0)
+  return { version: PROVIDER_VERSION, executable, mirrorDir, mirrorExecutables, bytes }
+}
