@@ -8,7 +8,8 @@ import type { ValidationIssue } from '../schemas/errors.js'
 export const ERROR_MESSAGE_KEYWORD = 'x-error-message'
 
 function createAjv(options: Options): Ajv {
-  const ajv = new Ajv({ allErrors: true, strict: false, ...options })
+  // verbose: errors carry their schema, which holds x-error-message and the list of known properties.
+  const ajv = new Ajv({ allErrors: true, strict: false, verbose: true, ...options })
   ;(addFormats as unknown as (a: Ajv) => Ajv)(ajv)
   ajv.addKeyword({ keyword: ERROR_MESSAGE_KEYWORD, schemaType: 'string' })
   ajv.addKeyword({ keyword: 'x-hide' })

@@ -2,7 +2,7 @@
 // API route is served under /api/v1 (Sumo's path) and /v1 (what the Sumo Terraform provider asks
 // for when `base_url` lacks the trailing slash, spec/collector-api.md §8.1).
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify'
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, LogController } from 'fastify'
 import { CollectorInput, Collector } from '../../schemas/collector.js'
 import { ErrorBody, ValidationIssue } from '../../schemas/errors.js'
 import { SourceInput, Source, SourceState } from '../../schemas/source.js'
@@ -10,12 +10,20 @@ import { CredentialVerifier } from '../store/credentials.js'
 import { sourceTypes } from '../sources/registry.js'
 import { bodyAjv, paramsAjv } from '../validation.js'
 import type { AppContext } from './context.js'
+import { ApiError, Errors, errorBody } from './errors.js'
 import { authPlugin } from './plugins/auth.js'
 import { errorsPlugin } from './plugins/errors.js'
 import { ALIAS_PREFIX, API_PREFIX, openapiPlugin } from './plugins/openapi.js'
 import { collectorRoutes } from './routes/collectors.js'
 import { healthRoutes } from './routes/health.js'
 import { sourceRoutes } from './routes/sources.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every registered route, for the OpenAPI completeness test and diagnostics. */
+    routeList: { method: string; url: string }[]
+  }
+}
 
 export interface BuildAppOptions {
   ctx: AppContext
@@ -39,9 +47,23 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     routerOptions: { ignoreTrailingSlash: true },
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1024 * 1024,
+    // Malformed URLs (bad percent-encoding) and content types are rejected before routing; answer
+    // them with the API's error body too.
+    frameworkErrors: (error, _request, reply) => {
+      const apiError =
+        error.code === 'FST_ERR_BAD_URL'
+          ? Errors.invalidField('url.invalid', 'url', 'is not a valid URL: it holds malformed percent-encoding')
+          : new ApiError(400, 'request.invalid', error.message)
+      void (reply as FastifyReply).code(apiError.status).type('application/json; charset=utf-8').send(errorBody(apiError))
+    },
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   app.decorate('ctx', options.ctx)
+  const routeList: { method: string; url: string }[] = []
+  app.decorate('routeList', routeList)
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) routeList.push({ method, url: route.url })
+  })
   for (const schema of SHARED_SCHEMAS) app.addSchema(schema)
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? bodyAjv : paramsAjv).compile(schema))
 

@@ -3,7 +3,7 @@ import crypto from 'node:crypto'
 import fs from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import { loadConfig } from '../../api/config.js'
 import { createLogger } from '../../api/logger.js'
 import { buildService, type Service } from '../../api/service.js'
@@ -17,8 +17,12 @@ export interface TestService {
   accessKey: string
   /** `Basic …` header value for the test credentials. */
   authorization: string
+  /** app.inject() with the test credentials; a body is sent as JSON. */
+  request(method: HttpMethod, url: string, body?: unknown, headers?: Record<string, string>): Promise<LightMyRequestResponse>
   close(): Promise<void>
 }
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE' | 'PATCH' | 'HEAD'
 
 export async function startTestService(env: Record<string, string> = {}): Promise<TestService> {
   const testDatabase = await openTestDatabase()
@@ -37,13 +41,21 @@ export async function startTestService(env: Record<string, string> = {}): Promis
   })
   const service = await buildService(config, { database: testDatabase.database, logger: createLogger({ logLevel: config.logLevel }), print: () => {} })
   await service.app.ready()
+  const authorization = `Basic ${Buffer.from(`${accessId}:${accessKey}`).toString('base64')}`
   return {
     service,
     app: service.app,
     testDatabase,
     accessId,
     accessKey,
-    authorization: `Basic ${Buffer.from(`${accessId}:${accessKey}`).toString('base64')}`,
+    authorization,
+    request: (method, url, body, headers = {}) =>
+      service.app.inject({
+        method,
+        url,
+        headers: { authorization, ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+        ...(body !== undefined ? { payload: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
+      }),
     async close() {
       await service.app.close()
       await testDatabase.close()

@@ -68,8 +68,20 @@ function toApiError(error: FastifyError | ApiError, method: string): ApiError {
     default:
       break
   }
+  if (isDatabaseUnavailable(error)) return Errors.unavailable('The database is unreachable; retry later.')
   const status = typeof fe.statusCode === 'number' ? fe.statusCode : 500
   if (status === 405) return Errors.methodNotAllowed(method)
   if (status >= 400 && status < 500) return new ApiError(status, 'request.invalid', fe.message)
   return Errors.internal()
+}
+
+// Connection-level failures (server down, restarting, too many clients) are transient: 503 tells
+// clients such as the Terraform provider to retry, unlike an internal error.
+const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '53300', '08000', '08003', '08006'])
+
+function isDatabaseUnavailable(error: unknown): boolean {
+  const e = error as { code?: string; message?: string; errors?: unknown[] }
+  if (e?.code && UNAVAILABLE_CODES.has(e.code)) return true
+  if (Array.isArray(e?.errors) && e.errors.some(isDatabaseUnavailable)) return true // AggregateError (IPv4 + IPv6)
+  return /Connection terminated|connect ECONNREFUSED/.test(e?.message ?? '')
 }

@@ -66,5 +66,9 @@ export const openapiPlugin = fp(async function openapiPlugin(app: FastifyInstanc
     await docs.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list', deepLinking: true } })
   })
 
-  app.get('/openapi.json', { config: { auth: false }, schema: { hide: true } }, async () => app.swagger())
+  app.get(
+    '/openapi.json',
+    { config: { auth: false }, schema: { tags: ['service'], summary: 'This OpenAPI document', response: { 200: { type: 'object', additionalProperties: true } } } },
+    async () => app.swagger(),
+  )
 })

@@ -1,0 +1,41 @@
+// GET /healthz: 200 when the database answers, 503 when it does not; never needs credentials.
+import crypto from 'node:crypto'
+import { describe, expect, it } from 'vitest'
+import { buildApp } from '../../../../api/http/app.js'
+import { CollectorsRepository } from '../../../../api/store/collectors-repository.js'
+import { openDatabase } from '../../../../api/store/database.js'
+import { SecretBox } from '../../../../api/store/secrets.js'
+import { SourcesRepository } from '../../../../api/store/sources-repository.js'
+import { startTestService } from '../../../helpers/app.js'
+
+describe('GET /healthz', () => {
+  it('answers 200 without credentials while the database is reachable', async () => {
+    const t = await startTestService()
+    try {
+      const res = await t.app.inject({ method: 'GET', url: '/healthz' })
+      expect(res.statusCode).toBe(200)
+      expect(res.json()).toEqual({ status: 'ok', database: t.service.database.kind })
+    } finally {
+      await t.close()
+    }
+  })
+
+  it('answers 503 when the database is unreachable', async () => {
+    // Port 1 on loopback refuses connections: a Postgres server that is down.
+    const database = await openDatabase({ databaseUrl: 'postgres://postgres@127.0.0.1:1/none' })
+    const ctx = { database, collectors: new CollectorsRepository(database.db), sources: new SourcesRepository(database.db), secretBox: new SecretBox(crypto.randomBytes(32)) }
+    const app = await buildApp({ ctx, logger: false, version: 'test' })
+    try {
+      const res = await app.inject({ method: 'GET', url: '/healthz' })
+      expect(res.statusCode).toBe(503)
+      expect(res.json()).toMatchObject({ status: 'unavailable', database: 'postgres' })
+      // API calls fail with the error body and a retryable 503, not a crash.
+      const api = await app.inject({ method: 'GET', url: '/api/v1/collectors', headers: { authorization: `Basic ${Buffer.from('a:b').toString('base64')}` } })
+      expect(api.statusCode).toBe(503)
+      expect(api.json()).toMatchObject({ status: 503, code: 'service.unavailable' })
+    } finally {
+      await app.close()
+      await database.close()
+    }
+  })
+})
