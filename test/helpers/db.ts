@@ -48,8 +48,8 @@ export async function pgliteTemplate(): Promise<string> {
   return dir
 }
 
-export async function createTestDatabaseLocation(): Promise<TestDatabaseLocation> {
-  const serverUrl = process.env.TEST_DATABASE_URL
+/** @param serverUrl a Postgres server to create the database on; null forces PGlite. */
+export async function createTestDatabaseLocation(serverUrl: string | null = process.env.TEST_DATABASE_URL ?? null): Promise<TestDatabaseLocation> {
   if (serverUrl) {
     const name = `openc2c_test_${Date.now().toString(36)}_${crypto.randomBytes(4).toString('hex')}`
     const admin = new pg.Client({ connectionString: serverUrl })

@@ -16,6 +16,10 @@ export interface StartServiceOptions {
   env?: Record<string, string>
   /** Reuse a database (and data dir) from an earlier service, e.g. to restart after a kill. */
   reuse?: RunningService
+  /** Postgres server to create a fresh database on; null forces PGlite. Default: TEST_DATABASE_URL. */
+  serverUrl?: string | null
+  /** Extra node flags, e.g. --cpu-prof. */
+  nodeArgs?: string[]
   /** Milliseconds to wait for "listening"; default 60 s. */
   startTimeoutMs?: number
 }
@@ -41,7 +45,7 @@ export interface RunningService {
 
 export async function startService(options: StartServiceOptions = {}): Promise<RunningService> {
   const reuse = options.reuse
-  const location = reuse?.location ?? (await createTestDatabaseLocation())
+  const location = reuse?.location ?? (await createTestDatabaseLocation(options.serverUrl))
   let dataDir: string
   if (reuse) dataDir = reuse.dataDir
   else {
@@ -65,7 +69,7 @@ export async function startService(options: StartServiceOptions = {}): Promise<R
   }
   if (!location.databaseUrl) delete env.DATABASE_URL
 
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'api/main.ts')], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', path.join(ROOT, 'api/main.ts')], {
     cwd: ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
