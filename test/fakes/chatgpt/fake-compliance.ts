@@ -21,6 +21,7 @@ import {
   bodyChunks,
   bodyEventIds,
   digestBody,
+  generatedFileEventIds,
   generatedRecord,
   generatedTimestamp,
   type GeneratedRecords,
@@ -91,8 +92,11 @@ export interface AddLogFileOptions {
   finalNewline?: boolean
   /** The listing shows a checksum that does not match the body. */
   wrongSha256?: boolean
-  /** Put this many already-published events of the same type (byte-identical lines) at the start of the file. */
-  repeatEvents?: number
+  /**
+   * Re-publish already-published events (byte-identical lines) at the start of this file: a number takes the
+   * newest events of the same type, a list names the event_ids to repeat (from any file of any type).
+   */
+  repeatEvents?: number | string[]
   /** Add this many new events timestamped before the previous file's end_time. */
   lateEvents?: number
   /** How far before the previous file's end_time late events are. Default 3600. */
@@ -286,7 +290,12 @@ class FakeComplianceImpl implements FakeCompliance {
       return this.publish(type, id, end, body, facts, opts, { repeated: [], late: [], malformed: 0 })
     }
 
-    const repeated = opts.repeatEvents ? this.publishedRecords(type, opts.repeatEvents) : []
+    const repeated =
+      opts.repeatEvents === undefined
+        ? []
+        : typeof opts.repeatEvents === 'number'
+          ? this.newestPublishedRecords(type, opts.repeatEvents)
+          : opts.repeatEvents.map((eventId) => this.publishedRecord(eventId))
     const malformed = malformedRecords(type, opts.malformedLines, createRng(deriveSeed(fileSeed, 'malformed')), this.workspaceId)
     let main: MaterialisedRecords | GeneratedRecords
     let end: EpochMicros
@@ -487,8 +496,28 @@ class FakeComplianceImpl implements FakeCompliance {
     return end
   }
 
+  /** The line of a published event, found by event_id (generated files are searched by their predicted ids). */
+  private publishedRecord(eventId: string): string {
+    for (const file of this.state.catalog.all()) {
+      const body = file.body
+      if (body.kind === 'formatted' && body.main.kind === 'generated') {
+        const main = body.main
+        let index = 0
+        for (const id of generatedFileEventIds(main)) {
+          if (id === eventId) return generatedRecord(main, index)
+          index++
+        }
+        const inPrefix = body.prefix.find((record) => recordFacts(record).eventId === eventId)
+        if (inPrefix !== undefined) return inPrefix
+      } else {
+        for (const record of allRecords(body)) if (recordFacts(record).eventId === eventId) return record
+      }
+    }
+    throw new Error(`no published event with event_id ${eventId}`)
+  }
+
   /** The newest `count` event lines of a type, oldest first, taken from the end of the newest files. */
-  private publishedRecords(type: ComplianceEventType, count: number): string[] {
+  private newestPublishedRecords(type: ComplianceEventType, count: number): string[] {
     const picked: string[] = []
     const files = this.state.catalog.all().filter((f) => f.eventType === type)
     for (let f = files.length - 1; f >= 0 && picked.length < count; f--) {

@@ -132,6 +132,18 @@ describe('content faults', () => {
     expect(fake.expectedEventIds('AUDIT_LOG').size).toBe(8)
   })
 
+  it('repeats chosen events by event_id, from any earlier file', async () => {
+    const generated = fake.addLogFile('AUDIT_LOG', { generate: { count: 4 } })
+    const explicit = fake.addLogFile('AUTH_LOG', { lines: ['{"event_id":"evt-explicit","type":"AUTH_LOG"}'] })
+    const target = [...fake.fileEventIds(generated.id)][1] as string
+    const later = fake.addLogFile('AUDIT_LOG', { generate: { count: 1 } }, { repeatEvents: [target, 'evt-explicit'] })
+    const laterLines = lines((await download(later.id)).body)
+    expect(laterLines[0]).toBe(lines((await download(generated.id)).body)[1])
+    expect(laterLines[1]).toBe(lines((await download(explicit.id)).body)[0])
+    expect(later.repeatedEventIds).toEqual([target, 'evt-explicit'])
+    expect(() => fake.addLogFile('AUDIT_LOG', [], { repeatEvents: ['no-such-event'] })).toThrow(/no published event/)
+  })
+
   it('late events: a later file holds events older than the previous file end_time', async () => {
     const first = fake.addLogFile('AUDIT_LOG', { generate: { count: 2 } })
     const second = fake.addLogFile('AUDIT_LOG', { generate: { count: 2 } }, { lateEvents: 3 })
