@@ -274,11 +274,12 @@ class FakeComplianceImpl implements FakeCompliance {
     if (!isComplianceEventType(type)) throw new Error(`unknown event type ${String(type)}`)
     const fileIndex = this.fileCounter++
     const fileSeed = 'generate' in content && content.generate.seed !== undefined ? content.generate.seed : deriveSeed(this.seed, 'file', fileIndex)
-    const id = opts.id ?? `eclf_${this.rng.alnum(24)}`
+    // Both drawn for every file, so ids and default end times stay reproducible whichever options a file uses.
+    const defaultId = `eclf_${this.rng.alnum(24)}`
+    const jitter = BigInt(this.rng.int(1_000_000))
+    const id = opts.id ?? defaultId
     if (this.state.catalog.get(id)) throw new Error(`log file id ${id} already exists`)
     const previousEnd = this.state.catalog.lastEndMicros(type)
-    // Drawn for every file, so default end times stay reproducible whichever options a file uses.
-    const jitter = BigInt(this.rng.int(1_000_000))
 
     if ('raw' in content) {
       for (const option of ['repeatEvents', 'lateEvents', 'malformedLines', 'format', 'finalNewline'] as const) {

@@ -164,3 +164,25 @@ describe('GET …/max_event_time', () => {
     expect(res.body.detail[0]).toMatchObject({ loc: ['query', 'event_type'], type: 'missing' })
   })
 })
+
+describe('determinism', () => {
+  it('the same seed and clock give the same identity, files, bytes and event ids', async () => {
+    const build = async (seed: number) => {
+      const f = await startFakeCompliance({ seed, now: new ManualClock(NOW).now })
+      f.addGeneratedFiles('CONVERSATION_MESSAGE', 3, 4)
+      f.addLogFile('AUDIT_LOG', { generate: { count: 5 } }, { lateEvents: 1, malformedLines: 1 })
+      return f
+    }
+    const [a, b, c] = await Promise.all([build(7), build(7), build(8)])
+    try {
+      expect([b.apiKey, b.workspaceId, b.organizationId]).toEqual([a.apiKey, a.workspaceId, a.organizationId])
+      expect(b.files()).toEqual(a.files())
+      for (const file of a.files()) expect(b.fileBody(file.id).equals(a.fileBody(file.id))).toBe(true)
+      expect(b.expectedEventIds()).toEqual(a.expectedEventIds())
+      expect(c.workspaceId).not.toBe(a.workspaceId)
+      expect([...c.expectedEventIds()].some((id) => a.expectedEventIds().has(id))).toBe(false)
+    } finally {
+      await Promise.all([a.close(), b.close(), c.close()])
+    }
+  })
+})
