@@ -7,7 +7,7 @@
 
 import http from 'node:http'
 import https from 'node:https'
-import { ApiError, ApiUnreachableError } from './api-error.js'
+import { ApiAbortedError, ApiError, ApiUnreachableError } from './api-error.js'
 
 export interface ApiCredentials {
   /** Service base URL, e.g. http://127.0.0.1:8080 (a trailing /api is accepted too). */
@@ -55,14 +55,15 @@ export class ApiClient {
   async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<ApiResponse<T>> {
     const url = new URL(path, this.baseUrl)
     const label = `${method} ${url.pathname}`
+    const aborted = (): boolean => options.signal?.aborted === true
     for (let attempt = 1; ; attempt++) {
-      options.signal?.throwIfAborted()
+      if (aborted()) throw new ApiAbortedError(label)
       let outcome: { status: number; etag: string | undefined; text: string; retryAfter: string | undefined }
       try {
         outcome = await this.send(method, url, options)
       } catch (error) {
         const err = error as NodeJS.ErrnoException
-        if (options.signal?.aborted) throw options.signal.reason
+        if (aborted()) throw new ApiAbortedError(label)
         const notSent = err.code === 'ECONNREFUSED'
         if (attempt < MAX_ATTEMPTS && (method !== 'POST' || notSent)) {
           await delay(backoff(attempt), options.signal)
@@ -130,14 +131,15 @@ function retryAfterMs(header: string | undefined): number | undefined {
   return Number.isFinite(seconds) && seconds >= 0 ? Math.min(seconds * 1000, MAX_RETRY_AFTER_MS) : undefined
 }
 
+/** Waits, or less when the signal aborts (the loop then sees the abort and stops). */
 function delay(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
+  return new Promise((resolve) => {
     const timer = setTimeout(resolve, ms)
     signal?.addEventListener(
       'abort',
       () => {
         clearTimeout(timer)
-        reject(signal.reason)
+        resolve()
       },
       { once: true },
     )

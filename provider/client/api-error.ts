@@ -58,3 +58,11 @@ export class ApiUnreachableError extends Error {
     this.name = 'ApiUnreachableError'
   }
 }
+
+/** The request was abandoned because Terraform asked the provider to stop (StopProvider, i.e. Ctrl-C). */
+export class ApiAbortedError extends Error {
+  constructor(readonly request: string) {
+    super(`${request}: interrupted, Terraform asked the provider to stop`)
+    this.name = 'ApiAbortedError'
+  }
+}

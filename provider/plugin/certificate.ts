@@ -10,6 +10,7 @@ import { bitString, booleanTrue, explicit, implicitPrimitive, objectIdentifier, 
 
 const OID = {
   ecdsaWithSha256: '1.2.840.10045.4.3.2',
+  ecdsaWithSha512: '1.2.840.10045.4.3.4',
   commonName: '2.5.4.3',
   basicConstraints: '2.5.29.19',
   keyUsage: '2.5.29.15',
@@ -30,10 +31,14 @@ export interface ServerCertificate {
   certificateDer: Buffer
 }
 
-export function generateServerCertificate(now = new Date()): ServerCertificate {
-  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' })
+/** P-256 for the provider (fast); P-521 is what Terraform uses for its client certificate, and what our
+ * test harness uses to play Terraform. */
+export type Curve = 'prime256v1' | 'secp521r1'
+
+export function generateServerCertificate(now = new Date(), curve: Curve = 'prime256v1'): ServerCertificate {
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: curve })
   const spki = publicKey.export({ type: 'spki', format: 'der' })
-  const der = selfSignedCertificate(privateKey, spki, now, randomSerial())
+  const der = selfSignedCertificate(privateKey, spki, now, randomSerial(), curve === 'secp521r1' ? 'sha512' : 'sha256')
   return {
     certificateDer: der,
     certificatePem: toPem('CERTIFICATE', der),
@@ -52,8 +57,8 @@ export function randomSerial(): Buffer {
   return serial
 }
 
-export function selfSignedCertificate(privateKey: KeyObject, spki: Buffer, now: Date, serial: Buffer): Buffer {
-  const algorithm = sequence(objectIdentifier(OID.ecdsaWithSha256))
+export function selfSignedCertificate(privateKey: KeyObject, spki: Buffer, now: Date, serial: Buffer, digest: 'sha256' | 'sha512' = 'sha256'): Buffer {
+  const algorithm = sequence(objectIdentifier(digest === 'sha512' ? OID.ecdsaWithSha512 : OID.ecdsaWithSha256))
   const name = sequence(set(sequence(objectIdentifier(OID.commonName), utf8String('localhost'))))
   const validity = sequence(time(new Date(now.getTime() - NOT_BEFORE_SKEW_MS)), time(new Date(now.getTime() + LIFETIME_MS)))
   // keyUsage bits: digitalSignature(0) keyEncipherment(2) keyAgreement(4) keyCertSign(5) = 1010 1100,
@@ -75,7 +80,7 @@ export function selfSignedCertificate(privateKey: KeyObject, spki: Buffer, now: 
     spki,
     explicit(3, extensions),
   )
-  const signature = sign('sha256', tbs, privateKey) // ECDSA-Sig-Value in DER
+  const signature = sign(digest, tbs, privateKey) // ECDSA-Sig-Value in DER
   return sequence(tbs, algorithm, bitString(signature))
 }
 

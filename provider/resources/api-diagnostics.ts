@@ -1,7 +1,7 @@
 // API failures as Terraform diagnostics: the API's own message, its code and request id, and — for field
 // errors — the attribute the JSONPath points at, so Terraform underlines the right line of HCL.
 
-import { ApiError, ApiUnreachableError } from '../client/api-error.js'
+import { ApiAbortedError, ApiError, ApiUnreachableError } from '../client/api-error.js'
 import { attributePath, type AttributePath } from '../framework/attribute-path.js'
 import { DiagnosticError, type Diagnostic } from '../framework/diagnostics.js'
 
@@ -18,6 +18,13 @@ export async function callApi<T>(action: string, mapPath: JsonPathMapper, run: (
 }
 
 export function apiDiagnosticError(error: unknown, action: string, mapPath: JsonPathMapper): unknown {
+  if (error instanceof ApiAbortedError) {
+    return new DiagnosticError({
+      severity: 'error',
+      summary: `${action}: interrupted`,
+      detail: `${error.message}. The change may or may not have reached the service; the next plan shows where things stand.`,
+    })
+  }
   if (error instanceof ApiUnreachableError) {
     return new DiagnosticError({
       severity: 'error',

@@ -210,7 +210,8 @@ function readUnknown(type: number, data: Uint8Array, path: string): Unknown {
   const refinements: Refinements = {}
   for (let i = 0; i < head.length; i++) {
     const key = r.next()
-    const keyNumber = key.kind === 'int' ? Number(key.value) : -1
+    // go-cty writes integer keys; accept digit strings too, nothing is lost by being lenient here.
+    const keyNumber = key.kind === 'int' ? Number(key.value) : key.kind === 'string' && /^\d+$/.test(key.value) ? Number(key.value) : -1
     switch (keyNumber) {
       case 1: {
         const v = r.next()

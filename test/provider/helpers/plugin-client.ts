@@ -1,0 +1,114 @@
+// A go-plugin host in Node, doing what Terraform does when it launches a provider: magic cookie,
+// PLUGIN_PROTOCOL_VERSIONS, a fresh P-521 client certificate in PLUGIN_CLIENT_CERT, read the handshake line,
+// rebuild the server certificate from its padless base64 DER, then mTLS gRPC with ServerName "localhost".
+
+import * as grpc from '@grpc/grpc-js'
+import { spawn, type ChildProcess } from 'node:child_process'
+import { once } from 'node:events'
+import { createInterface } from 'node:readline'
+import { generateServerCertificate } from '../../../provider/plugin/certificate.js'
+import { serviceDefinitions } from '../../../provider/plugin/grpc-definitions.js'
+import { MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE, parseHandshakeLine, type ParsedHandshake } from '../../../provider/plugin/handshake.js'
+
+export interface LaunchOptions {
+  /** false: like TF_DISABLE_PLUGIN_TLS=1, no client certificate, plaintext gRPC. */
+  tls?: boolean
+  env?: NodeJS.ProcessEnv
+  handshakeTimeoutMs?: number
+}
+
+export interface PluginConnection {
+  child: ChildProcess
+  handshake: ParsedHandshake
+  handshakeLine: string
+  /** Milliseconds from spawn to the handshake line. */
+  handshakeMs: number
+  provider: grpc.Client
+  health: grpc.Client
+  controller: grpc.Client
+  stdio: grpc.Client
+  broker: grpc.Client
+  stderr: string[]
+  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
+  /** Shutdown via the controller, like Terraform at the end of a command; resolves with the exit. */
+  shutdown(): Promise<{ code: number | null; signal: NodeJS.Signals | null }>
+  kill(): void
+}
+
+export async function launchProvider(executable: string, options: LaunchOptions = {}): Promise<PluginConnection> {
+  const tls = options.tls ?? true
+  const client = tls ? generateServerCertificate(new Date(), 'secp521r1') : undefined
+  const started = performance.now()
+  const child = spawn(executable, [], {
+    env: {
+      ...process.env,
+      ...options.env,
+      [MAGIC_COOKIE_KEY]: MAGIC_COOKIE_VALUE,
+      PLUGIN_PROTOCOL_VERSIONS: '5,6',
+      ...(client ? { PLUGIN_CLIENT_CERT: client.certificatePem } : { PLUGIN_CLIENT_CERT: '' }),
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  const stderr: string[] = []
+  createInterface({ input: child.stderr! }).on('line', (line) => stderr.push(line))
+  const exit = once(child, 'exit').then(([code, signal]) => ({ code: code as number | null, signal: signal as NodeJS.Signals | null }))
+  const lines = createInterface({ input: child.stdout! })
+  const handshakeLine = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no handshake within ${options.handshakeTimeoutMs ?? 15_000} ms; stderr: ${stderr.join('\n')}`)), options.handshakeTimeoutMs ?? 15_000)
+    lines.once('line', (line) => {
+      clearTimeout(timer)
+      resolve(line)
+    })
+    void exit.then(({ code }) => {
+      clearTimeout(timer)
+      reject(new Error(`provider exited (${code}) before the handshake; stderr: ${stderr.join('\n')}`))
+    })
+  })
+  const handshakeMs = performance.now() - started
+  const handshake = parseHandshakeLine(handshakeLine)
+  if (tls && !handshake.serverCertificatePem) throw new Error(`handshake without a server certificate: ${handshakeLine}`)
+  const credentials =
+    tls && client && handshake.serverCertificatePem
+      ? grpc.credentials.createSsl(Buffer.from(handshake.serverCertificatePem), Buffer.from(client.privateKeyPem), Buffer.from(client.certificatePem))
+      : grpc.credentials.createInsecure()
+  const channelOptions = { 'grpc.ssl_target_name_override': 'localhost', 'grpc.default_authority': 'localhost' }
+  const { clients } = serviceDefinitions()
+  const make = (ctor: grpc.ServiceClientConstructor): grpc.Client => new ctor(handshake.address, credentials, channelOptions)
+  const connection: PluginConnection = {
+    child,
+    handshake,
+    handshakeLine,
+    handshakeMs,
+    provider: make(clients.Provider),
+    health: make(clients.Health),
+    controller: make(clients.GRPCController),
+    stdio: make(clients.GRPCStdio),
+    broker: make(clients.GRPCBroker),
+    stderr,
+    exit,
+    async shutdown() {
+      await call(connection.controller, 'Shutdown', {}).catch(() => undefined)
+      const result = await exit
+      closeClients(connection)
+      return result
+    },
+    kill() {
+      closeClients(connection)
+      child.kill('SIGKILL')
+    },
+  }
+  return connection
+}
+
+function closeClients(connection: PluginConnection): void {
+  for (const client of [connection.provider, connection.health, connection.controller, connection.stdio, connection.broker]) client.close()
+}
+
+/** Unary call, promisified. */
+export function call<T = Record<string, unknown>>(client: grpc.Client, method: string, request: unknown, deadlineMs = 20_000): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const fn = (client as unknown as Record<string, (req: unknown, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res: T) => void) => void>)[method]
+    if (!fn) return reject(new Error(`no method ${method}`))
+    fn.call(client, request, { deadline: Date.now() + deadlineMs }, (error, response) => (error ? reject(error) : resolve(response)))
+  })
+}
