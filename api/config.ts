@@ -14,7 +14,19 @@ export interface AppConfig {
   chatgptBaseUrl: string
   schedulerEnabled: boolean
   eventRetentionDays: number
+  runtime: RuntimeTuning
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
+}
+
+/** Scheduling and upstream knobs; the defaults suit production, tests turn them down. */
+export interface RuntimeTuning {
+  schedulerPollMs: number
+  leaseSeconds: number
+  maxConcurrentRuns: number
+  upstreamRequestsPerMinute: number
+  upstreamRetryBaseMs: number
+  runRetryBaseMs: number
+  initialLookbackDays: number
 }
 
 export class ConfigError extends Error {
@@ -80,6 +92,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (scheduler !== 'on' && scheduler !== 'off') problems.push(`OPENC2C_SCHEDULER must be "on" or "off", got "${scheduler}"`)
 
   const eventRetentionDays = integer('OPENC2C_EVENT_RETENTION_DAYS', 30, 1, 3650)
+  const runtime: RuntimeTuning = {
+    schedulerPollMs: integer('OPENC2C_SCHEDULER_POLL_MS', 5000, 50, 600_000),
+    leaseSeconds: integer('OPENC2C_LEASE_SECONDS', 60, 1, 3600),
+    maxConcurrentRuns: integer('OPENC2C_MAX_CONCURRENT_RUNS', 4, 1, 256),
+    // The Logs Platform allows 100 requests per minute per route; stay under it with margin.
+    upstreamRequestsPerMinute: integer('OPENC2C_UPSTREAM_REQUESTS_PER_MINUTE', 90, 0, 100_000),
+    upstreamRetryBaseMs: integer('OPENC2C_UPSTREAM_RETRY_BASE_MS', 1000, 1, 600_000),
+    runRetryBaseMs: integer('OPENC2C_RUN_RETRY_BASE_MS', 30_000, 1, 3_600_000),
+    initialLookbackDays: integer('OPENC2C_INITIAL_LOOKBACK_DAYS', 30, 1, 30),
+  }
 
   const logLevel = (read('LOG_LEVEL') ?? 'info') as AppConfig['logLevel']
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`)
@@ -95,6 +117,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     chatgptBaseUrl,
     schedulerEnabled: scheduler === 'on',
     eventRetentionDays,
+    runtime,
     logLevel,
   }
 }

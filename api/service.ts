@@ -1,15 +1,27 @@
 // Wires the service together. main.ts runs it; tests build it in-process with their own config.
+import fs from 'node:fs/promises'
+import path from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import { prepareCredentials, prepareSecretBox } from './bootstrap.js'
 import type { AppConfig } from './config.js'
 import { buildApp } from './http/app.js'
+import type { AppContext } from './http/context.js'
+import { metricsRoutes } from './http/routes/metrics.js'
+import { sourceActivityRoutes } from './http/routes/source-activity.js'
 import { createLogger } from './logger.js'
+import { RuntimeMetrics } from './metrics.js'
+import { Scheduler } from './scheduler/scheduler.js'
+import { SlidingWindowLimiter } from './sources/rate-limiter.js'
+import type { RuntimeSettings } from './sources/source-type.js'
 import { CollectorsRepository } from './store/collectors-repository.js'
 import { type Database, openDatabase } from './store/database.js'
+import { EventsRepository } from './store/events-repository.js'
+import { IngestRepository } from './store/ingest-repository.js'
+import { LeasesRepository } from './store/leases-repository.js'
 import { migrateToLatest } from './store/migrator.js'
+import type { SecretBox } from './store/secrets.js'
 import { SourcesRepository } from './store/sources-repository.js'
-import path from 'node:path'
 
 export const VERSION = '0.1.0'
 
@@ -18,7 +30,9 @@ export interface Service {
   logger: Logger
   database: Database
   app: FastifyInstance
-  /** Listens on config.host:config.port; resolves with the bound address. */
+  /** Undefined on an API-only replica (OPENC2C_SCHEDULER=off). */
+  scheduler: Scheduler | undefined
+  /** Listens on config.host:config.port, then starts the scheduler; resolves with the address. */
   start(): Promise<string>
   stop(): Promise<void>
 }
@@ -28,6 +42,19 @@ export interface BuildServiceOptions {
   logger?: Logger
   /** An already open database (tests); otherwise opened from the config. */
   database?: Database
+}
+
+export function createAppContext(database: Database, secretBox: SecretBox, metrics = new RuntimeMetrics()): AppContext {
+  return {
+    database,
+    collectors: new CollectorsRepository(database.db),
+    sources: new SourcesRepository(database.db),
+    leases: new LeasesRepository(database.db),
+    events: new EventsRepository(database.db),
+    secretBox,
+    metrics,
+    wakeScheduler: () => {},
+  }
 }
 
 export async function buildService(config: AppConfig, options: BuildServiceOptions = {}): Promise<Service> {
@@ -40,25 +67,31 @@ export async function buildService(config: AppConfig, options: BuildServiceOptio
     const secretBox = await prepareSecretBox(config, database, logger)
     await prepareCredentials(config, database, options.print ?? ((text) => process.stdout.write(`${text}\n`)))
 
-    const ctx = {
-      database,
-      collectors: new CollectorsRepository(database.db),
-      sources: new SourcesRepository(database.db),
-      secretBox,
-    }
-    const app = await buildApp({ ctx, logger, version: VERSION })
+    const ctx = createAppContext(database, secretBox)
+    const scheduler = config.schedulerEnabled ? await createScheduler(config, ctx, logger) : undefined
+    if (scheduler) ctx.wakeScheduler = () => scheduler.wake()
+    const app = await buildApp({
+      ctx,
+      logger,
+      version: VERSION,
+      apiRoutes: [sourceActivityRoutes],
+      rootRoutes: [metricsRoutes],
+    })
 
     return {
       config,
       logger,
       database,
       app,
+      scheduler,
       async start() {
         const address = await app.listen({ port: config.port, host: config.host })
-        logger.info({ address, database: database.kind }, 'openc2c listening')
+        logger.info({ address, database: database.kind, scheduler: scheduler ? 'on' : 'off' }, 'openc2c listening')
+        scheduler?.start()
         return address
       },
       async stop() {
+        await scheduler?.stop()
         await app.close()
         await database.close()
       },
@@ -67,4 +100,45 @@ export async function buildService(config: AppConfig, options: BuildServiceOptio
     if (!options.database) await database.close().catch(() => {})
     throw err
   }
+}
+
+async function createScheduler(config: AppConfig, ctx: AppContext, logger: Logger): Promise<Scheduler> {
+  const tuning = config.runtime
+  const spoolDir = path.join(config.dataDir, 'spool')
+  // Files left by a process that died mid-download are useless: every run downloads afresh.
+  await fs.rm(spoolDir, { recursive: true, force: true })
+  await fs.mkdir(spoolDir, { recursive: true })
+  const settings: RuntimeSettings = {
+    chatgptBaseUrl: config.chatgptBaseUrl,
+    spoolDir,
+    limiter: new SlidingWindowLimiter(tuning.upstreamRequestsPerMinute),
+    retry: { baseMs: tuning.upstreamRetryBaseMs, capMs: Math.max(tuning.upstreamRetryBaseMs, 60_000), attempts: 6, maxRetryAfterMs: 300_000 },
+    timeouts: { headersMs: 30_000, bodyIdleMs: 60_000 },
+    // ~4 MiB or 5000 records per transaction: large enough to amortise the commit, small enough
+    // that the embedded database (one connection) keeps answering the API in between.
+    batch: { maxRecords: 5000, maxBytes: 4 * 1024 * 1024 },
+    initialLookbackDays: tuning.initialLookbackDays,
+  }
+  const leaseMs = tuning.leaseSeconds * 1000
+  return new Scheduler({
+    deps: {
+      leases: ctx.leases,
+      ingest: new IngestRepository(ctx.database.db, ctx.leases),
+      sources: ctx.sources,
+      collectors: ctx.collectors,
+      secretBox: ctx.secretBox,
+      settings,
+      metrics: ctx.metrics,
+      logger: logger.child({ component: 'scheduler' }),
+      leaseMs,
+      failureBackoff: { baseMs: tuning.runRetryBaseMs, capMs: Math.max(tuning.runRetryBaseMs, 30 * 60_000) },
+    },
+    leases: ctx.leases,
+    events: ctx.events,
+    logger: logger.child({ component: 'scheduler' }),
+    pollMs: tuning.schedulerPollMs,
+    maxConcurrentRuns: tuning.maxConcurrentRuns,
+    retentionDays: config.eventRetentionDays,
+    retentionEveryMs: 60 * 60_000,
+  })
 }

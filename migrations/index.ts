@@ -2,7 +2,9 @@
 // from a bundle and makes the order explicit. Migrations are forward only: never edit a landed one.
 import type { Migration } from 'kysely'
 import * as m0001 from './0001-collectors-and-sources.js'
+import * as m0002 from './0002-runtime.js'
 
 export const migrations: Record<string, Migration> = {
   '0001-collectors-and-sources': m0001,
+  '0002-runtime': m0002,
 }

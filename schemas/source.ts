@@ -48,6 +48,18 @@ export const SourceEnvelopeInput = Type.Object(
   { additionalProperties: true },
 )
 
+export const SourceCollection = Type.Object(
+  {
+    nextRunAt: Type.String({ format: 'date-time', description: 'When the next run is due' }),
+    lastRunStartedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+    lastRunFinishedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+    newestEventAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description: 'Timestamp of the newest stored event' }),
+    quarantinedRecords: Type.Integer({ description: 'Malformed records kept aside; list them at .../quarantine' }),
+    running: Type.Boolean({ description: 'A worker holds the source right now' }),
+  },
+  { $id: 'SourceCollection', description: 'Extension: what the runtime knows about the source' },
+)
+
 export const Source = Type.Object(
   {
     id: Type.Integer(),
@@ -57,6 +69,7 @@ export const Source = Type.Object(
     config: Type.Object({}, { additionalProperties: true, description: 'As sent, with every secret shown as "********"' }),
     state: Type.Ref(SourceState),
     alive: Type.Boolean(),
+    collection: Type.Optional(Type.Ref(SourceCollection)),
   },
   { $id: 'Source' },
 )

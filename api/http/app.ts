@@ -1,11 +1,11 @@
 // The Fastify app factory: plugins in order (errors → auth → OpenAPI) and the route groups. Every
 // API route is served under /api/v1 (Sumo's path) and /v1 (what the Sumo Terraform provider asks
 // for when `base_url` lacks the trailing slash, spec/collector-api.md §8.1).
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, LogController } from 'fastify'
 import { CollectorInput, Collector } from '../../schemas/collector.js'
 import { ErrorBody, ValidationIssue } from '../../schemas/errors.js'
-import { SourceInput, Source, SourceState } from '../../schemas/source.js'
+import { SourceCollection, SourceInput, Source, SourceState } from '../../schemas/source.js'
 import { CredentialVerifier } from '../store/credentials.js'
 import { sourceTypes } from '../sources/registry.js'
 import { bodyAjv, paramsAjv } from '../validation.js'
@@ -30,12 +30,12 @@ export interface BuildAppOptions {
   logger: FastifyBaseLogger | false
   version: string
   /** Extra route groups (the runtime adds its own), registered under both API prefixes. */
-  apiRoutes?: ((app: FastifyInstance) => Promise<void>)[]
+  apiRoutes?: FastifyPluginAsyncTypebox[]
   /** Routes outside the API prefixes, e.g. /metrics. */
-  rootRoutes?: ((app: FastifyInstance) => Promise<void>)[]
+  rootRoutes?: FastifyPluginAsyncTypebox[]
 }
 
-const SHARED_SCHEMAS = [ValidationIssue, ErrorBody, CollectorInput, Collector, SourceState, SourceInput, Source, ...[...sourceTypes.values()].map((t) => t.configSchema)]
+const SHARED_SCHEMAS = [ValidationIssue, ErrorBody, CollectorInput, Collector, SourceState, SourceCollection, SourceInput, Source, ...[...sourceTypes.values()].map((t) => t.configSchema)]
 
 for (const ajv of [bodyAjv, paramsAjv]) {
   for (const schema of SHARED_SCHEMAS) if (!ajv.getSchema(schema.$id!)) ajv.addSchema(schema)

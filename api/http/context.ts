@@ -1,6 +1,9 @@
-// What route handlers reach through `app.ctx`: repositories and services built once in main.ts.
+// What route handlers reach through `app.ctx`: repositories and services built once in service.ts.
+import type { RuntimeMetrics } from '../metrics.js'
 import type { CollectorsRepository } from '../store/collectors-repository.js'
 import type { Database } from '../store/database.js'
+import type { EventsRepository } from '../store/events-repository.js'
+import type { LeasesRepository } from '../store/leases-repository.js'
 import type { SecretBox } from '../store/secrets.js'
 import type { SourcesRepository } from '../store/sources-repository.js'
 
@@ -8,7 +11,12 @@ export interface AppContext {
   database: Database
   collectors: CollectorsRepository
   sources: SourcesRepository
+  leases: LeasesRepository
+  events: EventsRepository
   secretBox: SecretBox
+  metrics: RuntimeMetrics
+  /** Asks this replica's scheduler to claim due sources now (no-op on an API-only replica). */
+  wakeScheduler(): void
 }
 
 declare module 'fastify' {

@@ -19,6 +19,17 @@ export interface SourceRecord extends SourceValues {
   collectorId: number
   version: number
   state: SourceState
+  /** Runtime facts from the source's lease row; absent until the scheduler has seen the source. */
+  collection?: CollectionInfo
+}
+
+export interface CollectionInfo {
+  nextRunAt: string
+  lastRunStartedAt: string | null
+  lastRunFinishedAt: string | null
+  newestEventAt: string | null
+  quarantinedRecords: number
+  running: boolean
 }
 
 export class DuplicateSourceNameError extends Error {}
@@ -39,14 +50,23 @@ const COLUMNS = [
   'error_info',
 ] as const
 
-type SourceColumns = Pick<SourceRow, (typeof COLUMNS)[number]>
+type SourceColumns = Pick<SourceRow, (typeof COLUMNS)[number]> & {
+  next_run_at?: Date | null
+  last_started_at?: Date | null
+  last_finished_at?: Date | null
+  newest_event_at?: Date | null
+  quarantined_records?: number | null
+  lease_active?: boolean | null
+}
+
+const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null)
 
 export function toSourceRecord(row: SourceColumns): SourceRecord {
   const state: SourceState = { state: row.state as SourceState['state'] }
   if (row.error_type) state.errorType = row.error_type as NonNullable<SourceState['errorType']>
   if (row.error_code) state.errorCode = row.error_code
   if (row.error_info) state.errorInfo = row.error_info
-  return {
+  const record: SourceRecord = {
     id: Number(row.id),
     collectorId: Number(row.collector_id),
     name: row.name,
@@ -56,46 +76,87 @@ export function toSourceRecord(row: SourceColumns): SourceRecord {
     version: row.version,
     state,
   }
+  if (row.next_run_at) {
+    record.collection = {
+      nextRunAt: row.next_run_at.toISOString(),
+      lastRunStartedAt: iso(row.last_started_at),
+      lastRunFinishedAt: iso(row.last_finished_at),
+      newestEventAt: iso(row.newest_event_at),
+      quarantinedRecords: Number(row.quarantined_records ?? 0),
+      running: Boolean(row.lease_active),
+    }
+  }
+  return record
 }
 
 export class SourcesRepository {
   constructor(private readonly db: Kysely<Tables>) {}
 
+  #select() {
+    return selectSources(this.db)
+  }
+
   async list(collectorId: number): Promise<SourceRecord[]> {
-    const rows = await this.db.selectFrom('sources').select(COLUMNS).where('collector_id', '=', collectorId).orderBy('id').execute()
+    const rows = await this.#select().where('s.collector_id', '=', collectorId).orderBy('s.id').execute()
     return rows.map(toSourceRecord)
   }
 
   async get(collectorId: number, id: number): Promise<SourceRecord | undefined> {
-    const row = await this.db
-      .selectFrom('sources')
-      .select(COLUMNS)
-      .where('id', '=', id)
-      .where('collector_id', '=', collectorId)
-      .executeTakeFirst()
+    const row = await this.#select().where('s.id', '=', id).where('s.collector_id', '=', collectorId).executeTakeFirst()
     return row && toSourceRecord(row)
   }
 
   async getById(id: number): Promise<SourceRecord | undefined> {
-    const row = await this.db.selectFrom('sources').select(COLUMNS).where('id', '=', id).executeTakeFirst()
+    const row = await this.#select().where('s.id', '=', id).executeTakeFirst()
     return row && toSourceRecord(row)
   }
 
+  /** Clears an error state (restart action): the source shows Pending until its next run starts. */
+  async clearError(id: number): Promise<void> {
+    await this.db
+      .updateTable('sources')
+      .set({ state: 'Pending', error_type: null, error_code: null, error_info: null })
+      .where('id', '=', id)
+      .where('state', '=', 'Error')
+      .execute()
+  }
+
+  /** Every source with its collector's name, for per-source metrics. */
+  async listAllForMetrics(): Promise<{ id: number; name: string; state: string; errorType: string | null; newestEventAt: Date | null; quarantinedRecords: number }[]> {
+    const rows = await this.db
+      .selectFrom('sources as s')
+      .leftJoin('source_leases as l', 'l.source_id', 's.id')
+      .select(['s.id', 's.name', 's.state', 's.error_type', 'l.newest_event_at', 'l.quarantined_records'])
+      .execute()
+    return rows.map((r) => ({
+      id: Number(r.id),
+      name: r.name,
+      state: r.state,
+      errorType: r.error_type,
+      newestEventAt: r.newest_event_at,
+      quarantinedRecords: Number(r.quarantined_records ?? 0),
+    }))
+  }
+
+  /** Inserts the source and its lease row (due at once) in one transaction. */
   async create(collectorId: number, values: SourceValues): Promise<SourceRecord> {
     try {
-      const row = await this.db
-        .insertInto('sources')
-        .values({
-          collector_id: collectorId,
-          name: values.name,
-          schema_type: values.schemaType,
-          config: JSON.stringify(values.config),
-          secrets: values.secrets,
-          state: 'Pending',
-        })
-        .returning(COLUMNS)
-        .executeTakeFirstOrThrow()
-      return toSourceRecord(row)
+      return await this.db.transaction().execute(async (trx) => {
+        const row = await trx
+          .insertInto('sources')
+          .values({
+            collector_id: collectorId,
+            name: values.name,
+            schema_type: values.schemaType,
+            config: JSON.stringify(values.config),
+            secrets: values.secrets,
+            state: 'Pending',
+          })
+          .returning('id')
+          .executeTakeFirstOrThrow()
+        await trx.insertInto('source_leases').values({ source_id: row.id, next_run_at: new Date() }).execute()
+        return toSourceRecord(await selectSources(trx).where('s.id', '=', row.id).executeTakeFirstOrThrow())
+      })
     } catch (err) {
       if (isUniqueViolation(err, 'sources_collector_name_unique')) throw new DuplicateSourceNameError(values.name)
       throw err
@@ -125,9 +186,12 @@ export class SourcesRepository {
         .where('id', '=', id)
         .where('collector_id', '=', collectorId)
         .where('version', '=', expectedVersion)
-        .returning(COLUMNS)
+        .returning('id')
         .executeTakeFirst()
-      if (row) return { kind: 'updated', record: toSourceRecord(row) }
+      if (row) {
+        const record = await this.getById(id)
+        if (record) return { kind: 'updated', record }
+      }
     } catch (err) {
       if (isUniqueViolation(err, 'sources_collector_name_unique')) throw new DuplicateSourceNameError(values.name)
       throw err
@@ -139,4 +203,20 @@ export class SourcesRepository {
     const rows = await this.db.deleteFrom('sources').where('id', '=', id).where('collector_id', '=', collectorId).returning('id').execute()
     return rows.length > 0
   }
+}
+
+/** Sources with their lease row's runtime facts, in one query. */
+function selectSources(db: Kysely<Tables>) {
+  return db
+    .selectFrom('sources as s')
+    .leftJoin('source_leases as l', 'l.source_id', 's.id')
+    .select(COLUMNS.map((c) => `s.${c}` as const))
+    .select([
+      'l.next_run_at',
+      'l.last_started_at',
+      'l.last_finished_at',
+      'l.newest_event_at',
+      'l.quarantined_records',
+      sql<boolean>`l.lease_owner is not null and l.lease_expires_at > now()`.as('lease_active'),
+    ])
 }

@@ -47,11 +47,104 @@ export interface SourcesTable {
   updated_at: Timestamp
 }
 
+export interface SourceLeasesTable {
+  source_id: number
+  next_run_at: Timestamp
+  run_requested: Generated<boolean>
+  blocked: Generated<boolean>
+  lease_owner: string | null
+  lease_expires_at: Timestamp | null
+  generation: Generated<number>
+  consecutive_failures: Generated<number>
+  last_started_at: Timestamp | null
+  last_finished_at: Timestamp | null
+  newest_event_at: Timestamp | null
+  quarantined_records: Generated<number>
+}
+
+export interface DoneFile {
+  id: string
+  endTime: string
+}
+
+export interface InProgressFile {
+  id: string
+  endTime: string
+  /** Records (lines or concatenated objects) of the file already committed. */
+  recordsDone: number
+}
+
+export interface SourceCursorsTable {
+  source_id: number
+  event_type: string
+  after: string
+  done_files: Json<DoneFile[]>
+  in_progress: Json<InProgressFile | null>
+  updated_at: Timestamp
+}
+
+export interface EventMetadataTable {
+  id: Generated<number>
+  source_id: number
+  digest: string
+  metadata: Json<Record<string, unknown>>
+}
+
+export interface EventsTable {
+  source_id: number
+  event_id: string
+  seq: Generated<number>
+  event_type: string
+  occurred_at: Timestamp
+  received_at: Timestamp
+  file_id: string
+  metadata_id: number
+  raw: string
+}
+
+export interface RunError {
+  at: string
+  type: string
+  message: string
+}
+
+export interface SourceRunsTable {
+  id: Generated<number>
+  source_id: number
+  generation: number
+  owner: string
+  status: Generated<string>
+  started_at: Timestamp
+  finished_at: Timestamp | null
+  files: Generated<number>
+  events_stored: Generated<number>
+  duplicates_skipped: Generated<number>
+  quarantined: Generated<number>
+  errors: Json<RunError[]>
+}
+
+export interface QuarantinedRecordsTable {
+  source_id: number
+  file_id: string
+  line_number: number
+  event_type: string
+  reason: string
+  raw: string
+  raw_bytes: number
+  created_at: Timestamp
+}
+
 export interface Tables {
   settings: SettingsTable
   access_keys: AccessKeysTable
   collectors: CollectorsTable
   sources: SourcesTable
+  source_leases: SourceLeasesTable
+  source_cursors: SourceCursorsTable
+  event_metadata: EventMetadataTable
+  events: EventsTable
+  source_runs: SourceRunsTable
+  quarantined_records: QuarantinedRecordsTable
 }
 
 export type CollectorRow = Selectable<CollectorsTable>

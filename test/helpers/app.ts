@@ -41,6 +41,7 @@ export async function startTestService(env: Record<string, string> = {}): Promis
   })
   const service = await buildService(config, { database: testDatabase.database, logger: createLogger({ logLevel: config.logLevel }), print: () => {} })
   await service.app.ready()
+  service.scheduler?.start()
   const authorization = `Basic ${Buffer.from(`${accessId}:${accessKey}`).toString('base64')}`
   return {
     service,
@@ -57,6 +58,7 @@ export async function startTestService(env: Record<string, string> = {}): Promis
         ...(body !== undefined ? { payload: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
       }),
     async close() {
+      await service.scheduler?.stop()
       await service.app.close()
       await testDatabase.close()
       await fs.rm(dataDir, { recursive: true, force: true })

@@ -28,7 +28,7 @@ const Failure = Type.Ref(ErrorBody)
 const failures = { 400: Failure, 401: Failure, 403: Failure, 404: Failure, 412: Failure, 415: Failure }
 
 export function sourceView(record: SourceRecord): Source {
-  return {
+  const view: Source = {
     id: record.id,
     name: record.name,
     sourceType: 'Universal',
@@ -37,6 +37,8 @@ export function sourceView(record: SourceRecord): Source {
     state: record.state,
     alive: record.state.state !== 'Error' && record.state.state !== 'Stopping',
   }
+  if (record.collection) view.collection = record.collection
+  return view
 }
 
 function downloadView(record: SourceRecord) {
@@ -194,6 +196,11 @@ export const sourceRoutes: FastifyPluginAsyncTypebox = async (app) => {
       }
       if (result.kind === 'missing') throw Errors.sourceNotFound(request.params.sourceId)
       if (result.kind === 'stale') throw Errors.preconditionFailed()
+      // A fixed config deserves a try now; a ThirdPartyConfig error is otherwise not retried.
+      if (current.state.state === 'Error') {
+        await ctx.leases.unblock(current.id)
+        ctx.wakeScheduler()
+      }
       void reply.header('etag', etagOf('source', result.record.id, result.record.version))
       return { source: sourceView(result.record) }
     },

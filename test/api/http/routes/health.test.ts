@@ -2,10 +2,9 @@
 import crypto from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { buildApp } from '../../../../api/http/app.js'
-import { CollectorsRepository } from '../../../../api/store/collectors-repository.js'
 import { openDatabase } from '../../../../api/store/database.js'
 import { SecretBox } from '../../../../api/store/secrets.js'
-import { SourcesRepository } from '../../../../api/store/sources-repository.js'
+import { createAppContext } from '../../../../api/service.js'
 import { startTestService } from '../../../helpers/app.js'
 
 describe('GET /healthz', () => {
@@ -23,7 +22,7 @@ describe('GET /healthz', () => {
   it('answers 503 when the database is unreachable', async () => {
     // Port 1 on loopback refuses connections: a Postgres server that is down.
     const database = await openDatabase({ databaseUrl: 'postgres://postgres@127.0.0.1:1/none' })
-    const ctx = { database, collectors: new CollectorsRepository(database.db), sources: new SourcesRepository(database.db), secretBox: new SecretBox(crypto.randomBytes(32)) }
+    const ctx = createAppContext(database, new SecretBox(crypto.randomBytes(32)))
     const app = await buildApp({ ctx, logger: false, version: 'test' })
     try {
       const res = await app.inject({ method: 'GET', url: '/healthz' })

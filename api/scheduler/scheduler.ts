@@ -1,0 +1,88 @@
+// The run loop of one replica. Every poll it claims due sources up to its concurrency limit and
+// runs them; now and then it prunes expired events.
+// Replicas coordinate only through Postgres (the lease rows), so any number can run, and
+// OPENC2C_SCHEDULER=off gives an API-only replica.
+import type { Logger } from 'pino'
+import type { EventsRepository } from '../store/events-repository.js'
+import type { LeasesRepository } from '../store/leases-repository.js'
+import { executeRun, newWorkerId, type RunDeps, type RunOutcome } from './source-run.js'
+
+export interface SchedulerOptions {
+  deps: RunDeps
+  leases: LeasesRepository
+  events: EventsRepository
+  logger: Logger
+  pollMs: number
+  maxConcurrentRuns: number
+  retentionDays: number
+  retentionEveryMs: number
+  owner?: string
+}
+
+export class Scheduler {
+  readonly owner: string
+  readonly #running = new Map<number, Promise<RunOutcome>>()
+  readonly #stop = new AbortController()
+  #timer: NodeJS.Timeout | undefined
+  #ticking: Promise<void> | undefined
+  #lastPrune = 0
+
+  constructor(private readonly options: SchedulerOptions) {
+    this.owner = options.owner ?? newWorkerId()
+  }
+
+  start(): void {
+    this.options.logger.info({ owner: this.owner, pollMs: this.options.pollMs, maxConcurrentRuns: this.options.maxConcurrentRuns }, 'scheduler started')
+    this.#schedule(0)
+  }
+
+  /** Claims now instead of at the next poll (after a restart action, say). */
+  wake(): void {
+    if (this.#stop.signal.aborted) return
+    this.#schedule(0)
+  }
+
+  async stop(): Promise<void> {
+    this.#stop.abort()
+    clearTimeout(this.#timer)
+    await this.#ticking
+    await Promise.allSettled(this.#running.values())
+  }
+
+  get runningSources(): number[] {
+    return [...this.#running.keys()]
+  }
+
+  #schedule(ms: number): void {
+    clearTimeout(this.#timer)
+    this.#timer = setTimeout(() => {
+      if (this.#ticking) return this.#schedule(this.options.pollMs)
+      this.#ticking = this.tick()
+        .catch((err) => this.options.logger.error({ err }, 'scheduler tick failed'))
+        .finally(() => {
+          this.#ticking = undefined
+          if (!this.#stop.signal.aborted) this.#schedule(this.options.pollMs)
+        })
+    }, ms)
+  }
+
+  /** One poll: claim what is due (up to the limit) and start it; prune when it is time. */
+  async tick(): Promise<void> {
+    const { leases, deps } = this.options
+    while (!this.#stop.signal.aborted && this.#running.size < this.options.maxConcurrentRuns) {
+      const claim = await leases.claim(this.owner, deps.leaseMs)
+      if (!claim) break
+      const run = executeRun(claim, deps, this.#stop.signal).finally(() => {
+        this.#running.delete(claim.sourceId)
+        // A free slot may take the next due source right away.
+        if (!this.#stop.signal.aborted) this.wake()
+      })
+      this.#running.set(claim.sourceId, run)
+    }
+    if (Date.now() - this.#lastPrune >= this.options.retentionEveryMs) {
+      this.#lastPrune = Date.now()
+      const pruned = await this.options.events.prune(this.options.retentionDays)
+      if (pruned.events + pruned.quarantined + pruned.runs > 0) this.options.logger.info(pruned, 'pruned data older than the retention period')
+    }
+  }
+}

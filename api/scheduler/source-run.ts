@@ -1,0 +1,164 @@
+// Executes one claimed run: keeps the lease alive, moves the source state, calls the source type's
+// run, and records the outcome. A lost lease aborts the run, and nothing after that point commits.
+import crypto from 'node:crypto'
+import type { Logger } from 'pino'
+import type { SourceState } from '../../schemas/source.js'
+import type { RuntimeMetrics } from '../metrics.js'
+import { findSourceType } from '../sources/registry.js'
+import { LeaseLostError, SourceRunError } from '../sources/source-errors.js'
+import type { RuntimeSettings, SourceRunContext } from '../sources/source-type.js'
+import type { CollectorsRepository } from '../store/collectors-repository.js'
+import type { IngestRepository } from '../store/ingest-repository.js'
+import type { Claim, LeasesRepository } from '../store/leases-repository.js'
+import type { SecretBox } from '../store/secrets.js'
+import type { SourcesRepository } from '../store/sources-repository.js'
+import type { RunError } from '../store/tables.js'
+import { backoffMs } from '../sources/rate-limiter.js'
+
+export interface RunDeps {
+  leases: LeasesRepository
+  ingest: IngestRepository
+  sources: SourcesRepository
+  collectors: CollectorsRepository
+  secretBox: SecretBox
+  settings: RuntimeSettings
+  metrics: RuntimeMetrics
+  logger: Logger
+  leaseMs: number
+  /** Failed runs are retried after a capped exponential backoff (never later than the interval). */
+  failureBackoff: { baseMs: number; capMs: number }
+}
+
+const MAX_RUN_ERRORS = 50
+const HOUR_MS = 60 * 60 * 1000
+
+export type RunOutcome = 'succeeded' | 'failed' | 'lease_lost' | 'stopped' | 'gone'
+
+/**
+ * @param stopSignal aborted when the service stops; the run ends and its source is due again at once.
+ */
+export async function executeRun(claim: Claim, deps: RunDeps, stopSignal: AbortSignal): Promise<RunOutcome> {
+  const { leases, ingest, logger: baseLogger, metrics } = deps
+  const logger = baseLogger.child({ sourceId: claim.sourceId, generation: claim.generation })
+  const started = Date.now()
+  const controller = new AbortController()
+  const onStop = () => controller.abort(new Error('the service is stopping'))
+  stopSignal.addEventListener('abort', onStop, { once: true })
+  // Renew at a third of the lease, so two renewals can fail before another replica may claim it.
+  const renewal = setInterval(() => {
+    leases.renew(claim, deps.leaseMs).then(
+      (held) => {
+        if (!held) controller.abort(new LeaseLostError(claim.sourceId))
+      },
+      (err) => logger.warn({ err }, 'lease renewal failed; retrying'),
+    )
+  }, Math.max(100, Math.floor(deps.leaseMs / 3)))
+
+  const errors: RunError[] = []
+  const recordError = (error: Omit<RunError, 'at'>) => {
+    if (errors.length < MAX_RUN_ERRORS) errors.push({ at: new Date().toISOString(), ...error })
+  }
+  let runId: number | undefined
+  let outcome: RunOutcome = 'failed'
+  let intervalMs = HOUR_MS
+  try {
+    const source = await deps.sources.getById(claim.sourceId)
+    const type = source && findSourceType(source.schemaType)
+    const collector = source && (await deps.collectors.get(source.collectorId))
+    if (!source || !type || !collector) {
+      outcome = 'gone'
+      return outcome
+    }
+    intervalMs = type.pollingIntervalHours(source.config) * HOUR_MS
+    runId = await ingest.startRun(claim)
+    if (claim.recovered) logger.info('resuming a source whose previous worker stopped mid-run')
+    let current = source.state.state
+    if (current !== 'Collecting') {
+      await ingest.setState(claim, { state: 'Started' })
+      current = 'Started'
+    }
+    const ctx: SourceRunContext = {
+      source,
+      collectorName: collector.name,
+      secrets: source.secrets ? deps.secretBox.openJson(source.secrets) : {},
+      lease: claim,
+      runId,
+      signal: controller.signal,
+      ingest,
+      settings: deps.settings,
+      logger,
+      metrics,
+      advanceState: async (state) => {
+        if (current === 'Collecting' || current === state) return
+        await ingest.setState(claim, { state })
+        current = state
+      },
+      recordError,
+    }
+    logger.info({ type: type.type }, 'run started')
+    await type.run(ctx)
+    await ingest.finishRun(claim, runId, 'succeeded', errors)
+    const jitterMs = Math.random() * Math.min(0.05 * intervalMs, 5 * 60_000)
+    await leases.release(claim, { nextRunAt: new Date(started + intervalMs + jitterMs), blocked: false, consecutiveFailures: 0 })
+    outcome = 'succeeded'
+  } catch (err) {
+    outcome = await handleFailure(err, { claim, deps, controller, runId, errors, recordError, intervalMs, logger })
+  } finally {
+    clearInterval(renewal)
+    stopSignal.removeEventListener('abort', onStop)
+    metrics.runs.inc({ source_id: String(claim.sourceId), outcome })
+    metrics.runDuration.observe({ source_id: String(claim.sourceId), outcome }, (Date.now() - started) / 1000)
+    baseLogger.info({ sourceId: claim.sourceId, outcome, ms: Date.now() - started }, 'run ended')
+  }
+  return outcome
+}
+
+interface FailureContext {
+  claim: Claim
+  deps: RunDeps
+  controller: AbortController
+  runId: number | undefined
+  errors: RunError[]
+  recordError: (error: Omit<RunError, 'at'>) => void
+  intervalMs: number
+  logger: Logger
+}
+
+async function handleFailure(err: unknown, f: FailureContext): Promise<RunOutcome> {
+  const { claim, deps, controller, logger } = f
+  const reason = controller.signal.aborted ? controller.signal.reason : undefined
+  if (err instanceof LeaseLostError || reason instanceof LeaseLostError) {
+    logger.warn('lease lost; the run stopped without committing further progress')
+    return 'lease_lost'
+  }
+  if (reason !== undefined) {
+    // Stopping: leave the source due now, so this or another replica resumes it promptly.
+    await deps.leases.release(claim, { nextRunAt: new Date(), blocked: false, consecutiveFailures: claim.consecutiveFailures }).catch(() => {})
+    return 'stopped'
+  }
+  const failure =
+    err instanceof SourceRunError
+      ? err
+      : new SourceRunError('FirstPartyGeneric', 'internal', `internal error: ${(err as Error)?.message ?? String(err)}`)
+  if (!(err instanceof SourceRunError)) logger.error({ err }, 'run failed with an internal error')
+  else logger.warn({ errorType: failure.errorType, errorCode: failure.errorCode, err: failure.message }, 'run failed')
+  f.recordError({ type: failure.errorType, message: failure.message })
+  const state: SourceState = { state: 'Error', errorType: failure.errorType, errorCode: failure.errorCode, errorInfo: failure.message }
+  const failures = claim.consecutiveFailures + 1
+  try {
+    await deps.ingest.setState(claim, state)
+    if (f.runId !== undefined) await deps.ingest.finishRun(claim, f.runId, 'failed', f.errors)
+    // ThirdPartyConfig is not retried until the source is updated or restarted.
+    const blocked = failure.errorType === 'ThirdPartyConfig'
+    const waitMs = Math.min(f.intervalMs, backoffMs(failures, deps.failureBackoff.baseMs, deps.failureBackoff.capMs))
+    await deps.leases.release(claim, { nextRunAt: new Date(Date.now() + waitMs), blocked, consecutiveFailures: failures })
+  } catch (writeErr) {
+    if (writeErr instanceof LeaseLostError) return 'lease_lost'
+    logger.error({ err: writeErr }, 'could not record the failed run')
+  }
+  return 'failed'
+}
+
+export function newWorkerId(): string {
+  return `${process.pid}-${crypto.randomBytes(4).toString('hex')}`
+}

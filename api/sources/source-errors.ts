@@ -1,0 +1,24 @@
+// How a run fails, in the terms of the source state contract (spec/collector-api.md §7):
+// ThirdPartyConfig (credentials or configuration; not retried until the source is updated or
+// restarted), ThirdPartyGeneric (the vendor API misbehaved; retried), FirstPartyGeneric (our fault).
+import type { SourceErrorType } from '../../schemas/source.js'
+
+export class SourceRunError extends Error {
+  constructor(
+    readonly errorType: SourceErrorType,
+    /** Short machine-readable code, e.g. `http.401`, `sha256.mismatch`. */
+    readonly errorCode: string,
+    message: string,
+  ) {
+    super(message)
+    this.name = 'SourceRunError'
+  }
+}
+
+/** The run lost its lease (expired, re-claimed elsewhere, or the source was deleted). */
+export class LeaseLostError extends Error {
+  constructor(sourceId: number) {
+    super(`lease on source ${sourceId} was lost; stopping without committing`)
+    this.name = 'LeaseLostError'
+  }
+}

@@ -1,0 +1,122 @@
+// All SQL that reads the event store (the read API) and prunes it (retention).
+import { type Kysely, sql } from 'kysely'
+import type { RunError, Tables } from './tables.js'
+
+export interface StoredEvent {
+  id: string
+  seq: number
+  type: string
+  /** RFC 3339 with microseconds, UTC. */
+  timestamp: string
+  receivedAt: string
+  metadata: Record<string, unknown>
+  /** The upstream record, byte for byte. */
+  raw: string
+}
+
+export interface RunRow {
+  id: number
+  status: string
+  startedAt: string
+  finishedAt: string | null
+  files: number
+  eventsStored: number
+  duplicatesSkipped: number
+  quarantined: number
+  errors: RunError[]
+}
+
+export interface QuarantinedRow {
+  fileId: string
+  lineNumber: number
+  eventType: string
+  reason: string
+  raw: string
+  rawBytes: number
+  quarantinedAt: string
+}
+
+const PRUNE_BATCH = 10_000
+const ISO_MICROS = `'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'`
+
+export class EventsRepository {
+  constructor(private readonly db: Kysely<Tables>) {}
+
+  /** Events in store order (`seq`), after an opaque cursor; one more row than asked tells if there is a next page. */
+  async page(sourceId: number, afterSeq: number, limit: number): Promise<{ events: StoredEvent[]; next: number | null }> {
+    const result = await sql<{ event_id: string; seq: number; event_type: string; ts: string; received: string; metadata: Record<string, unknown>; raw: string }>`
+      select e.event_id, e.seq, e.event_type,
+             to_char(e.occurred_at at time zone 'UTC', ${sql.raw(ISO_MICROS)}) as ts,
+             to_char(e.received_at at time zone 'UTC', ${sql.raw(ISO_MICROS)}) as received,
+             m.metadata, e.raw
+      from events e join event_metadata m on m.id = e.metadata_id
+      where e.source_id = ${sourceId} and e.seq > ${afterSeq}
+      order by e.seq
+      limit ${limit + 1}`.execute(this.db)
+    const rows = result.rows.slice(0, limit)
+    return {
+      events: rows.map((r) => ({ id: r.event_id, seq: Number(r.seq), type: r.event_type, timestamp: r.ts, receivedAt: r.received, metadata: r.metadata, raw: r.raw })),
+      next: result.rows.length > limit ? Number(rows[rows.length - 1]!.seq) : null,
+    }
+  }
+
+  async runs(sourceId: number, limit: number): Promise<RunRow[]> {
+    const result = await sql<{ id: number; status: string; started: string; finished: string | null; files: number; events_stored: number; duplicates_skipped: number; quarantined: number; errors: RunError[] }>`
+      select id, status, files, events_stored, duplicates_skipped, quarantined, errors,
+             to_char(started_at at time zone 'UTC', ${sql.raw(ISO_MICROS)}) as started,
+             to_char(finished_at at time zone 'UTC', ${sql.raw(ISO_MICROS)}) as finished
+      from source_runs where source_id = ${sourceId} order by id desc limit ${limit}`.execute(this.db)
+    return result.rows.map((r) => ({
+      id: Number(r.id),
+      status: r.status,
+      startedAt: r.started,
+      finishedAt: r.finished,
+      files: Number(r.files),
+      eventsStored: Number(r.events_stored),
+      duplicatesSkipped: Number(r.duplicates_skipped),
+      quarantined: Number(r.quarantined),
+      errors: r.errors ?? [],
+    }))
+  }
+
+  async quarantined(sourceId: number, limit: number, offset: number): Promise<QuarantinedRow[]> {
+    const result = await sql<{ file_id: string; line_number: number; event_type: string; reason: string; raw: string; raw_bytes: number; at: string }>`
+      select file_id, line_number, event_type, reason, raw, raw_bytes,
+             to_char(created_at at time zone 'UTC', ${sql.raw(ISO_MICROS)}) as at
+      from quarantined_records where source_id = ${sourceId}
+      order by created_at, file_id, line_number limit ${limit} offset ${offset}`.execute(this.db)
+    return result.rows.map((r) => ({
+      fileId: r.file_id,
+      lineNumber: Number(r.line_number),
+      eventType: r.event_type,
+      reason: r.reason,
+      raw: r.raw,
+      rawBytes: Number(r.raw_bytes),
+      quarantinedAt: r.at,
+    }))
+  }
+
+  /**
+   * Deletes events whose timestamp is older than the retention period (and quarantined records and
+   * finished runs older than it), in batches so no transaction grows with the table.
+   */
+  async prune(retentionDays: number): Promise<{ events: number; quarantined: number; runs: number }> {
+    const cutoff = sql`now() - ${retentionDays} * interval '1 day'`
+    let events = 0
+    for (;;) {
+      const result = await sql`
+        delete from events where ctid in (select ctid from events where occurred_at < ${cutoff} limit ${PRUNE_BATCH})`.execute(this.db)
+      const n = Number(result.numAffectedRows ?? 0n)
+      events += n
+      if (n < PRUNE_BATCH) break
+    }
+    const quarantined = await sql`delete from quarantined_records where created_at < ${cutoff}`.execute(this.db)
+    const runs = await sql`delete from source_runs where finished_at < ${cutoff}`.execute(this.db)
+    return { events, quarantined: Number(quarantined.numAffectedRows ?? 0n), runs: Number(runs.numAffectedRows ?? 0n) }
+  }
+
+  async count(sourceId: number): Promise<number> {
+    const row = await this.db.selectFrom('events').select((eb) => eb.fn.countAll<number>().as('n')).where('source_id', '=', sourceId).executeTakeFirstOrThrow()
+    return Number(row.n)
+  }
+}

@@ -1,0 +1,183 @@
+// All SQL of a source run's progress. Every write is one transaction that first takes the lease
+// fence, so events, quarantined records, the cursor and the run's counters move together: a crash
+// at any point leaves either all of a batch or none of it, and a worker that lost its lease
+// commits nothing.
+import crypto from 'node:crypto'
+import { type Kysely, type Transaction, sql } from 'kysely'
+import type { SourceState } from '../../schemas/source.js'
+import type { LeaseHandle, LeasesRepository } from './leases-repository.js'
+import type { DoneFile, InProgressFile, RunError, Tables } from './tables.js'
+
+export interface Cursor {
+  after: string
+  doneFiles: DoneFile[]
+  inProgress: InProgressFile | null
+}
+
+export interface EventToStore {
+  eventId: string
+  occurredAt: string
+  raw: string
+}
+
+export interface RecordToQuarantine {
+  lineNumber: number
+  reason: string
+  raw: string
+  rawBytes: number
+}
+
+export interface Batch {
+  eventType: string
+  fileId: string
+  metadataId: number
+  events: EventToStore[]
+  quarantined: RecordToQuarantine[]
+  cursor: Cursor
+  /** 1 when this batch completes a file. */
+  filesCompleted: number
+  newestEventAt: string | undefined
+}
+
+export interface BatchResult {
+  stored: number
+  duplicates: number
+  quarantined: number
+}
+
+export class IngestRepository {
+  constructor(
+    private readonly db: Kysely<Tables>,
+    private readonly leases: LeasesRepository,
+  ) {}
+
+  async loadCursor(sourceId: number, eventType: string): Promise<Cursor | undefined> {
+    const row = await this.db
+      .selectFrom('source_cursors')
+      .select(['after', 'done_files', 'in_progress'])
+      .where('source_id', '=', sourceId)
+      .where('event_type', '=', eventType)
+      .executeTakeFirst()
+    return row && { after: row.after, doneFiles: row.done_files ?? [], inProgress: row.in_progress ?? null }
+  }
+
+  /** The metadata row for this run's config (stored once per distinct metadata). */
+  async metadataId(sourceId: number, metadata: Record<string, unknown>): Promise<number> {
+    const json = JSON.stringify(metadata)
+    const digest = crypto.createHash('sha256').update(json).digest('hex')
+    await this.db
+      .insertInto('event_metadata')
+      .values({ source_id: sourceId, digest, metadata: json })
+      .onConflict((oc) => oc.columns(['source_id', 'digest']).doNothing())
+      .execute()
+    const row = await this.db
+      .selectFrom('event_metadata')
+      .select('id')
+      .where('source_id', '=', sourceId)
+      .where('digest', '=', digest)
+      .executeTakeFirstOrThrow()
+    return Number(row.id)
+  }
+
+  /** Opens the run record, closing any run a crashed holder left open. */
+  async startRun(lease: LeaseHandle): Promise<number> {
+    return this.db.transaction().execute(async (trx) => {
+      await this.leases.fence(trx, lease)
+      await sql`
+        update source_runs set status = 'interrupted', finished_at = now()
+        where source_id = ${lease.sourceId} and status = 'running' and generation < ${lease.generation}`.execute(trx)
+      const row = await trx
+        .insertInto('source_runs')
+        .values({ source_id: lease.sourceId, generation: lease.generation, owner: lease.owner, errors: '[]' })
+        .returning('id')
+        .executeTakeFirstOrThrow()
+      return Number(row.id)
+    })
+  }
+
+  async commit(lease: LeaseHandle, runId: number, batch: Batch): Promise<BatchResult> {
+    return this.db.transaction().execute(async (trx) => {
+      await this.leases.fence(trx, lease)
+      let stored = 0
+      if (batch.events.length > 0) {
+        const inserted = await sql<{ n: number }>`
+          with ins as (
+            insert into events (source_id, event_id, event_type, occurred_at, file_id, metadata_id, raw)
+            select ${lease.sourceId}, e.event_id, ${batch.eventType}, e.occurred_at, ${batch.fileId}, ${batch.metadataId}, e.raw
+            from unnest(${batch.events.map((e) => e.eventId)}::text[], ${batch.events.map((e) => e.occurredAt)}::timestamptz[],
+                        ${batch.events.map((e) => e.raw)}::text[]) as e(event_id, occurred_at, raw)
+            on conflict (source_id, event_id) do nothing
+            returning 1
+          )
+          select count(*) as n from ins`.execute(trx)
+        stored = Number(inserted.rows[0]?.n ?? 0)
+      }
+      let quarantined = 0
+      if (batch.quarantined.length > 0) {
+        const q = batch.quarantined
+        const inserted = await sql<{ n: number }>`
+          with ins as (
+            insert into quarantined_records (source_id, file_id, line_number, event_type, reason, raw, raw_bytes)
+            select ${lease.sourceId}, ${batch.fileId}, q.line_number, ${batch.eventType}, q.reason, q.raw, q.raw_bytes
+            from unnest(${q.map((r) => r.lineNumber)}::int[], ${q.map((r) => r.reason)}::text[], ${q.map((r) => r.raw)}::text[],
+                        ${q.map((r) => r.rawBytes)}::int[]) as q(line_number, reason, raw, raw_bytes)
+            on conflict (source_id, file_id, line_number) do nothing
+            returning 1
+          )
+          select count(*) as n from ins`.execute(trx)
+        quarantined = Number(inserted.rows[0]?.n ?? 0)
+      }
+      const duplicates = batch.events.length - stored
+      await upsertCursor(trx, lease.sourceId, batch.eventType, batch.cursor)
+      await sql`
+        update source_runs
+        set files = files + ${batch.filesCompleted}, events_stored = events_stored + ${stored},
+            duplicates_skipped = duplicates_skipped + ${duplicates}, quarantined = quarantined + ${quarantined}
+        where id = ${runId}`.execute(trx)
+      if (stored > 0 || quarantined > 0) {
+        await sql`
+          update source_leases
+          set newest_event_at = greatest(newest_event_at, ${batch.newestEventAt ?? null}::timestamptz),
+              quarantined_records = quarantined_records + ${quarantined}
+          where source_id = ${lease.sourceId}`.execute(trx)
+      }
+      return { stored, duplicates, quarantined }
+    })
+  }
+
+  /** Saves a cursor move that stores nothing (e.g. a page whose files were all done already). */
+  async saveCursor(lease: LeaseHandle, eventType: string, cursor: Cursor): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await this.leases.fence(trx, lease)
+      await upsertCursor(trx, lease.sourceId, eventType, cursor)
+    })
+  }
+
+  async finishRun(lease: LeaseHandle, runId: number, status: 'succeeded' | 'failed', errors: RunError[]): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await this.leases.fence(trx, lease)
+      await trx.updateTable('source_runs').set({ status, finished_at: new Date(), errors: JSON.stringify(errors) }).where('id', '=', runId).execute()
+    })
+  }
+
+  /** Moves the visible source state, fenced like every other run write. */
+  async setState(lease: LeaseHandle, state: SourceState): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await this.leases.fence(trx, lease)
+      await trx
+        .updateTable('sources')
+        .set({ state: state.state, error_type: state.errorType ?? null, error_code: state.errorCode ?? null, error_info: state.errorInfo ?? null })
+        .where('id', '=', lease.sourceId)
+        .execute()
+    })
+  }
+}
+
+async function upsertCursor(trx: Transaction<Tables>, sourceId: number, eventType: string, cursor: Cursor): Promise<void> {
+  const values = { after: cursor.after, done_files: JSON.stringify(cursor.doneFiles), in_progress: JSON.stringify(cursor.inProgress) }
+  await trx
+    .insertInto('source_cursors')
+    .values({ source_id: sourceId, event_type: eventType, ...values })
+    .onConflict((oc) => oc.columns(['source_id', 'event_type']).doUpdateSet({ ...values, updated_at: new Date() }))
+    .execute()
+}

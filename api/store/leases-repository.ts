@@ -1,0 +1,135 @@
+// All SQL about source leases: the scheduler's claim, renewal and release, and the fence that every
+// progress write runs first. One row per source; a claim is a single statement over
+// `FOR UPDATE SKIP LOCKED`, so replicas on one Postgres never claim the same source twice.
+import { type Kysely, type Transaction, sql } from 'kysely'
+import { LeaseLostError } from '../sources/source-errors.js'
+import type { Tables } from './tables.js'
+
+export interface LeaseHandle {
+  sourceId: number
+  owner: string
+  generation: number
+}
+
+export interface Claim extends LeaseHandle {
+  /** The previous holder's lease expired mid-run (a crashed or killed worker). */
+  recovered: boolean
+  consecutiveFailures: number
+}
+
+export interface LeaseView {
+  nextRunAt: Date
+  runRequested: boolean
+  blocked: boolean
+  running: boolean
+  lastStartedAt: Date | null
+  lastFinishedAt: Date | null
+  newestEventAt: Date | null
+  quarantinedRecords: number
+}
+
+export class LeasesRepository {
+  constructor(private readonly db: Kysely<Tables>) {}
+
+  /**
+   * Claims the most due source: a requested restart first, then the oldest next_run_at, and a source
+   * whose holder's lease expired mid-run (so a killed worker's source is resumed, not left until its
+   * next interval).
+   */
+  async claim(owner: string, leaseMs: number): Promise<Claim | undefined> {
+    const result = await sql<{ source_id: number; generation: number; previous_owner: string | null; consecutive_failures: number }>`
+      with due as (
+        select source_id, lease_owner as previous_owner from source_leases
+        where not blocked
+          and (lease_expires_at is null or lease_expires_at < now())
+          and (next_run_at <= now() or run_requested or lease_owner is not null)
+        order by run_requested desc, next_run_at
+        limit 1
+        for update skip locked
+      )
+      update source_leases l
+      set lease_owner = ${owner},
+          lease_expires_at = now() + ${leaseMs} * interval '1 millisecond',
+          generation = l.generation + 1,
+          run_requested = false,
+          last_started_at = now()
+      from due
+      where l.source_id = due.source_id
+      returning l.source_id, l.generation, due.previous_owner, l.consecutive_failures`.execute(this.db)
+    const row = result.rows[0]
+    if (!row) return undefined
+    return {
+      sourceId: Number(row.source_id),
+      owner,
+      generation: Number(row.generation),
+      recovered: row.previous_owner !== null,
+      consecutiveFailures: Number(row.consecutive_failures),
+    }
+  }
+
+  async renew(lease: LeaseHandle, leaseMs: number): Promise<boolean> {
+    const result = await sql`
+      update source_leases set lease_expires_at = now() + ${leaseMs} * interval '1 millisecond'
+      where source_id = ${lease.sourceId} and lease_owner = ${lease.owner} and generation = ${lease.generation}
+        and lease_expires_at > now()
+      returning 1`.execute(this.db)
+    return result.rows.length > 0
+  }
+
+  /** Ends a run: schedules the next one (or blocks the source until it is updated or restarted). */
+  async release(lease: LeaseHandle, outcome: { nextRunAt: Date; blocked: boolean; consecutiveFailures: number }): Promise<boolean> {
+    const result = await sql`
+      update source_leases
+      set lease_owner = null, lease_expires_at = null, last_finished_at = now(),
+          next_run_at = ${outcome.nextRunAt}, blocked = ${outcome.blocked},
+          consecutive_failures = ${outcome.consecutiveFailures}
+      where source_id = ${lease.sourceId} and lease_owner = ${lease.owner} and generation = ${lease.generation}
+      returning 1`.execute(this.db)
+    return result.rows.length > 0
+  }
+
+  /** Gives up a lease without waiting for it to expire (shutdown): another replica may claim it now. */
+  async abandon(lease: LeaseHandle): Promise<void> {
+    await sql`
+      update source_leases set lease_expires_at = now() - interval '1 millisecond'
+      where source_id = ${lease.sourceId} and lease_owner = ${lease.owner} and generation = ${lease.generation}`.execute(this.db)
+  }
+
+  /**
+   * Throws LeaseLostError unless `lease` still holds the source, and locks the lease row until the
+   * transaction ends, so the claim cannot move while this transaction's writes commit.
+   */
+  async fence(trx: Transaction<Tables>, lease: LeaseHandle): Promise<void> {
+    const result = await sql`
+      select 1 from source_leases
+      where source_id = ${lease.sourceId} and lease_owner = ${lease.owner} and generation = ${lease.generation}
+        and lease_expires_at > now()
+      for update`.execute(trx)
+    if (result.rows.length === 0) throw new LeaseLostError(lease.sourceId)
+  }
+
+  /** The restart action: run as soon as a worker is free, and lift a ThirdPartyConfig block. */
+  async requestRun(sourceId: number): Promise<void> {
+    await sql`update source_leases set run_requested = true, blocked = false where source_id = ${sourceId}`.execute(this.db)
+  }
+
+  /** A config update lifts a ThirdPartyConfig block; the source runs again at once. */
+  async unblock(sourceId: number): Promise<void> {
+    await sql`update source_leases set blocked = false, next_run_at = least(next_run_at, now()) where source_id = ${sourceId} and blocked`.execute(this.db)
+  }
+
+  async view(sourceId: number): Promise<LeaseView | undefined> {
+    const row = await this.db.selectFrom('source_leases').selectAll().where('source_id', '=', sourceId).executeTakeFirst()
+    if (!row) return undefined
+    return {
+      nextRunAt: row.next_run_at,
+      runRequested: row.run_requested,
+      blocked: row.blocked,
+      running: row.lease_owner !== null && row.lease_expires_at !== null && row.lease_expires_at > new Date(),
+      lastStartedAt: row.last_started_at,
+      lastFinishedAt: row.last_finished_at,
+      newestEventAt: row.newest_event_at,
+      quarantinedRecords: Number(row.quarantined_records),
+    }
+  }
+}

@@ -1,0 +1,48 @@
+// The runtime's read API (extensions documented in the OpenAPI): stored events, runs, quarantine.
+import { Type } from '@sinclair/typebox'
+
+export const EventPageQuery = Type.Object({
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
+  after: Type.Optional(Type.String({ description: 'The `next` value of the previous page' })),
+})
+
+export const StoredEvent = Type.Object({
+  id: Type.String({ description: 'The upstream event_id' }),
+  type: Type.String({ description: 'Upstream event type, e.g. CONVERSATION_MESSAGE' }),
+  timestamp: Type.String({ description: 'The event time (UTC, microseconds); the arrival time when the event has none' }),
+  receivedAt: Type.String(),
+  metadata: Type.Object(
+    { _source: Type.String(), _sourceCategory: Type.Optional(Type.String()), _collector: Type.String() },
+    { additionalProperties: true, description: '_source, _sourceCategory, _collector and the source fields at collection time' },
+  ),
+  event: Type.Object({}, { additionalProperties: true, description: 'The upstream record, unchanged' }),
+})
+
+export const EventPage = Type.Object({
+  events: Type.Array(StoredEvent),
+  next: Type.Union([Type.String(), Type.Null()]),
+})
+
+export const Run = Type.Object({
+  id: Type.Integer(),
+  status: Type.String({ description: 'running, succeeded, failed or interrupted (its worker stopped mid-run)' }),
+  startedAt: Type.String(),
+  finishedAt: Type.Union([Type.String(), Type.Null()]),
+  files: Type.Integer(),
+  eventsStored: Type.Integer(),
+  duplicatesSkipped: Type.Integer(),
+  quarantined: Type.Integer(),
+  errors: Type.Array(Type.Object({ at: Type.String(), type: Type.String(), message: Type.String() })),
+})
+export const RunList = Type.Object({ runs: Type.Array(Run) })
+
+export const QuarantinedRecord = Type.Object({
+  fileId: Type.String(),
+  lineNumber: Type.Integer(),
+  eventType: Type.String(),
+  reason: Type.String(),
+  raw: Type.String({ description: 'The record as received (at most its first MiB)' }),
+  rawBytes: Type.Integer(),
+  quarantinedAt: Type.String(),
+})
+export const QuarantineList = Type.Object({ records: Type.Array(QuarantinedRecord) })
