@@ -8,6 +8,7 @@ export class SlidingWindowLimiter {
   constructor(
     private readonly perMinute: number,
     private readonly now: () => number = Date.now,
+    private readonly wait: (ms: number, signal?: AbortSignal) => Promise<void> = sleep,
   ) {}
 
   /** Resolves when a request under `key` may be sent, and counts it. */
@@ -23,7 +24,7 @@ export class SlidingWindowLimiter {
         return
       }
       this.#windows.set(key, window)
-      await sleep(window[0]! + 60_000 - now + 1, signal)
+      await this.wait(window[0]! + 60_000 - now + 1, signal)
     }
   }
 }

@@ -1,0 +1,82 @@
+// The runtime's extensions of the API: events, runs, quarantine, restart, and /metrics.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type Collecting, startCollecting } from '../../../helpers/collecting.js'
+
+let c: Collecting
+let sourceId: number
+beforeAll(async () => {
+  c = await startCollecting()
+  c.fake.addGeneratedFiles('CONVERSATION_MESSAGE', 2, 10)
+  c.fake.addLogFile('CONVERSATION_MESSAGE', { generate: { count: 5, seed: 4 } }, { malformedLines: 1, repeatEvents: 2 })
+  c.fake.failNext('list', 502, 1)
+  sourceId = await c.createSource()
+  await c.waitForRun(sourceId)
+})
+afterAll(async () => {
+  await c?.close()
+})
+
+describe('GET .../events', () => {
+  it('rejects a bad cursor or limit with a 400 naming the parameter', async () => {
+    for (const [query, path] of [
+      ['after=abc', 'query.after'],
+      ['after=-1', 'query.after'],
+      ['limit=0', 'query.limit'],
+      ['limit=1001', 'query.limit'],
+    ]) {
+      const res = await c.t.request('GET', `${c.sourcePath(sourceId)}/events?${query}`)
+      expect(res.statusCode, query).toBe(400)
+      expect(res.json().errors.map((e: any) => e.path)).toContain(path)
+    }
+  })
+
+  it('returns an empty last page with next null, and 404 for an unknown source', async () => {
+    const all = (await c.t.request('GET', `${c.sourcePath(sourceId)}/events?limit=1000`)).json()
+    expect(all.events).toHaveLength(25)
+    expect(all.next).toBeNull()
+    const tail = (await c.t.request('GET', `${c.sourcePath(sourceId)}/events?after=999999999999999`)).json()
+    expect(tail).toEqual({ events: [], next: null })
+    expect((await c.t.request('GET', `${c.sourcePath(999999999)}/events`)).json().code).toBe('collectors.source.invalid')
+  })
+})
+
+describe('GET .../runs', () => {
+  it('lists runs with files, events stored, duplicates skipped, quarantined and errors', async () => {
+    const { runs } = (await c.t.request('GET', `${c.sourcePath(sourceId)}/runs`)).json()
+    expect(runs).toHaveLength(1)
+    expect(runs[0]).toMatchObject({ status: 'succeeded', files: 3, eventsStored: 25, duplicatesSkipped: 2, quarantined: 1 })
+    expect(runs[0].errors).toEqual([expect.objectContaining({ type: 'retried', message: expect.stringContaining('502') })])
+    expect(Date.parse(runs[0].finishedAt)).toBeGreaterThanOrEqual(Date.parse(runs[0].startedAt))
+  })
+})
+
+describe('POST .../action/restart', () => {
+  it('answers the source and queues a run; 404 for an unknown source', async () => {
+    const res = await c.t.request('POST', `${c.sourcePath(sourceId)}/action/restart`)
+    expect(res.statusCode).toBe(200)
+    expect(res.json().source.id).toBe(sourceId)
+    await c.waitFor(async () => (await c.runs(sourceId)).length === 2 && (await c.runs(sourceId))[0].status !== 'running', 'the restarted run')
+    expect((await c.t.request('POST', `${c.sourcePath(999999999)}/action/restart`)).statusCode).toBe(404)
+  })
+})
+
+describe('GET /metrics', () => {
+  it('requires credentials and exposes events, duplicates, run durations, upstream statuses, lag and state per source', async () => {
+    expect((await c.t.app.inject({ method: 'GET', url: '/metrics' })).statusCode).toBe(401)
+    const res = await c.t.request('GET', '/metrics')
+    expect(res.statusCode).toBe(200)
+    expect(res.headers['content-type']).toContain('text/plain')
+    const text = res.body
+    const sid = `source_id="${sourceId}"`
+    expect(text).toMatch(new RegExp(`openc2c_events_stored_total\\{${sid},event_type="CONVERSATION_MESSAGE"\\} 25`))
+    expect(text).toMatch(new RegExp(`openc2c_duplicates_skipped_total\\{${sid},event_type="CONVERSATION_MESSAGE"\\} 2`))
+    expect(text).toMatch(new RegExp(`openc2c_records_quarantined_total\\{${sid},event_type="CONVERSATION_MESSAGE"\\} 1`))
+    expect(text).toMatch(new RegExp(`openc2c_run_duration_seconds_count\\{${sid},outcome="succeeded"\\} [12]`))
+    expect(text).toMatch(/openc2c_upstream_responses_total\{route="list",status="502"\} 1/)
+    expect(text).toMatch(/openc2c_upstream_responses_total\{route="signed",status="200"\} \d+/)
+    expect(text).toMatch(new RegExp(`openc2c_source_lag_seconds\\{${sid},source="chatgpt-1"\\} \\d`))
+    expect(text).toMatch(new RegExp(`openc2c_source_state\\{${sid},source="chatgpt-1",state="Collecting",error_type=""\\} 1`))
+    expect(text).toMatch(new RegExp(`openc2c_source_quarantined_records\\{${sid},source="chatgpt-1"\\} 1`))
+    expect(text).not.toContain(c.fake.apiKey)
+  })
+})

@@ -1,0 +1,128 @@
+// Leases: one holder per source, fenced writes, recovery after expiry. On Postgres the concurrent
+// claims really race (SKIP LOCKED); on PGlite they are serialised, and must still be unique.
+import { sql } from 'kysely'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { LeaseLostError } from '../../../api/sources/source-errors.js'
+import { IngestRepository } from '../../../api/store/ingest-repository.js'
+import { LeasesRepository } from '../../../api/store/leases-repository.js'
+import { SourcesRepository } from '../../../api/store/sources-repository.js'
+import { openTestDatabase, type TestDatabase } from '../../helpers/db.js'
+
+let t: TestDatabase
+let leases: LeasesRepository
+let ingest: IngestRepository
+let collectorId: number
+let counter = 0
+
+beforeAll(async () => {
+  t = await openTestDatabase()
+  leases = new LeasesRepository(t.database.db)
+  ingest = new IngestRepository(t.database.db, leases)
+  collectorId = Number((await t.database.db.insertInto('collectors').values({ name: 'leases', time_zone: 'UTC', fields: '{}' }).returning('id').executeTakeFirstOrThrow()).id)
+})
+afterAll(async () => {
+  await t?.close()
+})
+
+async function newSource(): Promise<number> {
+  const record = await new SourcesRepository(t.database.db).create(collectorId, { name: `s${++counter}`, schemaType: 'ChatGPT Compliance', config: { name: `s${counter}` }, secrets: null })
+  return record.id
+}
+
+/** Makes only the given sources due, so claims in a test don't pick up other tests' sources. */
+async function onlyDue(ids: number[]) {
+  await sql`update source_leases set next_run_at = now() + interval '1 day', run_requested = false, lease_owner = null, lease_expires_at = null`.execute(t.database.db)
+  if (ids.length > 0) await sql`update source_leases set next_run_at = now() - interval '1 second' where source_id in (${sql.join(ids)})`.execute(t.database.db)
+}
+
+describe('LeasesRepository', () => {
+  it('claims a due source once; it is not claimable again while the lease holds', async () => {
+    const id = await newSource()
+    await onlyDue([id])
+    const a = await leases.claim('worker-a', 60_000)
+    expect(a).toMatchObject({ sourceId: id, owner: 'worker-a', recovered: false, consecutiveFailures: 0 })
+    expect(await leases.claim('worker-b', 60_000)).toBeUndefined()
+    expect(await leases.renew(a!, 60_000)).toBe(true)
+  })
+
+  it('a lease that expired mid-run is claimable at once (recovered), with a higher generation; the old holder is fenced out', async () => {
+    const id = await newSource()
+    await onlyDue([id])
+    const old = (await leases.claim('dead-worker', 60_000))!
+    await sql`update source_leases set lease_expires_at = now() - interval '1 millisecond' where source_id = ${id}`.execute(t.database.db)
+    const fresh = await leases.claim('live-worker', 60_000)
+    expect(fresh).toMatchObject({ sourceId: id, recovered: true })
+    expect(fresh!.generation).toBe(old.generation + 1)
+    expect(await leases.renew(old, 60_000)).toBe(false)
+    await expect(ingest.startRun(old)).rejects.toBeInstanceOf(LeaseLostError)
+    const runId = await ingest.startRun(fresh!)
+    const batch = {
+      eventType: 'AUDIT_LOG',
+      fileId: 'eclf_x',
+      metadataId: await ingest.metadataId(id, { _source: 's' }),
+      events: [{ eventId: 'e1', occurredAt: '2026-01-01T00:00:00Z', raw: '{"event_id":"e1"}' }],
+      quarantined: [],
+      cursor: { after: '2026-01-01T00:00:00.000000Z', doneFiles: [], inProgress: null },
+      filesCompleted: 1,
+      newestEventAt: '2026-01-01T00:00:00Z',
+    }
+    await expect(ingest.commit(old, runId, batch)).rejects.toBeInstanceOf(LeaseLostError)
+    const count = async () => Number((await sql<{ n: number }>`select count(*) as n from events where source_id = ${id}`.execute(t.database.db)).rows[0]!.n)
+    expect(await count()).toBe(0)
+    expect(await ingest.loadCursor(id, 'AUDIT_LOG')).toBeUndefined()
+    expect(await ingest.commit(fresh!, runId, batch)).toEqual({ stored: 1, duplicates: 0, quarantined: 0 })
+    expect(await count()).toBe(1)
+    // The same batch again stores nothing new: the event is counted as a duplicate.
+    expect(await ingest.commit(fresh!, runId, batch)).toEqual({ stored: 0, duplicates: 1, quarantined: 0 })
+  })
+
+  it('an expired lease, even if nobody re-claimed it, can neither renew nor commit', async () => {
+    const id = await newSource()
+    await onlyDue([id])
+    const lease = (await leases.claim('slow-worker', 60_000))!
+    await sql`update source_leases set lease_expires_at = now() - interval '1 millisecond' where source_id = ${id}`.execute(t.database.db)
+    expect(await leases.renew(lease, 60_000)).toBe(false)
+    await expect(ingest.setState(lease, { state: 'Collecting' })).rejects.toBeInstanceOf(LeaseLostError)
+  })
+
+  it('blocked sources are not claimed; a requested run is claimed first and unblocks', async () => {
+    const [blocked, normal, requested] = [await newSource(), await newSource(), await newSource()]
+    await onlyDue([blocked, normal])
+    await sql`update source_leases set blocked = true where source_id = ${blocked}`.execute(t.database.db)
+    await leases.requestRun(requested)
+    expect((await leases.claim('w', 60_000))?.sourceId).toBe(requested)
+    expect((await leases.claim('w', 60_000))?.sourceId).toBe(normal)
+    expect(await leases.claim('w', 60_000)).toBeUndefined()
+    await leases.requestRun(blocked)
+    expect((await leases.claim('w', 60_000))?.sourceId).toBe(blocked)
+  })
+
+  it('release schedules the next run and frees the source', async () => {
+    const id = await newSource()
+    await onlyDue([id])
+    const lease = (await leases.claim('w', 60_000))!
+    const next = new Date(Date.now() + 3_600_000)
+    expect(await leases.release(lease, { nextRunAt: next, blocked: false, consecutiveFailures: 0 })).toBe(true)
+    const view = await leases.view(id)
+    expect(view).toMatchObject({ running: false, blocked: false })
+    expect(view!.nextRunAt.getTime()).toBe(next.getTime())
+    expect(await leases.release(lease, { nextRunAt: next, blocked: false, consecutiveFailures: 0 })).toBe(false)
+  })
+
+  it('concurrent claimers never claim one source twice', async () => {
+    const ids: number[] = []
+    for (let i = 0; i < 30; i++) ids.push(await newSource())
+    await onlyDue(ids)
+    const claimed: number[] = []
+    await Promise.all(
+      Array.from({ length: 8 }, async (_, w) => {
+        for (;;) {
+          const claim = await leases.claim(`worker-${w}`, 60_000)
+          if (!claim) return
+          claimed.push(claim.sourceId)
+        }
+      }),
+    )
+    expect(claimed.sort((a, b) => a - b)).toEqual(ids)
+  })
+})
