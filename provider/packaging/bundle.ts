@@ -3,8 +3,10 @@
 //   <out>/terraform-provider-openc2c                                   (for dev_overrides)
 //   <out>/mirror/registry.terraform.io/openc2c/openc2c/<version>/<os_arch>/terraform-provider-openc2c_v<version>
 //
-// The bundle embeds the protocol descriptor parsed at build time (nothing is read from disk at run time;
-// grpc-health-check-style runtime .proto loading dies with ENOENT once bundled, spec §4 item 8).
+// Values fixed at build time are embedded as JSON (nothing is read from disk at run time; runtime .proto
+// loading dies with ENOENT once bundled, spec §4 item 8): the protocol descriptor parsed from our .proto
+// files, and the ChatGPT config contract taken from the shared TypeBox schema (so TypeBox, ≈100 KiB, stays
+// out of the bundle).
 //
 // Module format: Terraform copies the file into a user's working directory, where any package.json may
 // sit above it. An ES module breaks under "type":"commonjs", a CommonJS file under "type":"module". The
@@ -16,6 +18,7 @@ import { chmod, copyFile, mkdir, rm } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseProtocolDefinitions } from '../proto/parse-definitions.js'
+import { chatgptContract } from '../resources/chatgpt-contract.js'
 import { PROVIDER_ADDRESS, PROVIDER_VERSION } from '../version.js'
 
 export const EXECUTABLE_NAME = 'terraform-provider-openc2c'
@@ -47,7 +50,11 @@ const BANNER = [
 export async function buildProvider(options: BuildOptions = {}): Promise<BuildResult> {
   const outDir = options.outDir ?? join(PROVIDER_ROOT, 'dist')
   const platforms = options.platforms ?? ['linux_amd64']
-  const descriptor = JSON.stringify(parseProtocolDefinitions())
+  // Module file → the function it exports, whose result is computed now and embedded.
+  const buildTimeModules: Array<{ file: RegExp; exportName: string; json: string }> = [
+    { file: /[\\/]provider[\\/]proto[\\/]descriptor\.ts$/, exportName: 'protocolDescriptor', json: JSON.stringify(parseProtocolDefinitions()) },
+    { file: /[\\/]provider[\\/]resources[\\/]chatgpt-contract\.ts$/, exportName: 'chatgptContract', json: JSON.stringify(chatgptContract()) },
+  ]
   const executable = join(outDir, EXECUTABLE_NAME)
   await rm(outDir, { recursive: true, force: true })
   await mkdir(outDir, { recursive: true })
@@ -67,12 +74,11 @@ export async function buildProvider(options: BuildOptions = {}): Promise<BuildRe
     metafile: true,
     plugins: [
       {
-        name: 'embed-protocol-descriptor',
+        name: 'embed-build-time-values',
         setup(pluginBuild) {
-          pluginBuild.onLoad({ filter: /[\\/]provider[\\/]proto[\\/]descriptor\.ts$/ }, () => ({
-            contents: `export function protocolDescriptor() { return ${descriptor} }`,
-            loader: 'ts',
-          }))
+          for (const module of buildTimeModules) {
+            pluginBuild.onLoad({ filter: module.file }, () => ({ contents: `export function ${module.exportName}() { return ${module.json} }`, loader: 'ts' }))
+          }
         },
       },
     ],

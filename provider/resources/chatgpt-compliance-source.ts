@@ -1,6 +1,6 @@
 // openc2c_chatgpt_compliance_source: the ChatGPT Compliance source as a typed resource. Attribute checks
-// come from the shared config contract (schemas/sources/chatgpt-compliance.ts), the same schema the service
-// validates requests with, so plan-time errors and API errors agree.
+// come from the shared config contract (schemas/sources/chatgpt-compliance.ts, via chatgpt-contract.ts),
+// the same schema the service validates requests with, so plan-time errors and API errors agree.
 //
 // The API key can be given two ways:
 //   api_key                         sensitive, kept in state (like every Sumo source)
@@ -8,9 +8,6 @@
 //                                   on create and whenever api_key_wo_version changes; other updates send
 //                                   the mask "********", which the service reads as "keep the stored key".
 
-import { Value } from '@sinclair/typebox/value'
-import type { TSchema } from '@sinclair/typebox'
-import { CHATGPT_COMPLIANCE_TYPE, CHATGPT_EVENT_TYPES, ChatGptComplianceConfig } from '../../schemas/sources/chatgpt-compliance.js'
 import { attributePath } from '../framework/attribute-path.js'
 import { DiagnosticError, type Diagnostics } from '../framework/diagnostics.js'
 import type { ManagedResource } from '../framework/resource.js'
@@ -20,10 +17,16 @@ import { createSource, deleteSource, getSource, updateSource } from '../client/s
 import { MASKED_SECRET, type SourceWire } from '../client/wire-types.js'
 import { callApi, fieldMapper } from './api-diagnostics.js'
 import { validateCollectorId } from './cloud-to-cloud-source.js'
+import { chatgptContract } from './chatgpt-contract.js'
+import { contractViolation } from './contract-check.js'
 import { parseSourceImportId } from './import-id.js'
 import { isSet, keepEmptyMap, keepEmptyString, numberAttr, omitEmpty, stringAttr, stringListAttr, stringMapAttr } from './values.js'
 import { mapOf, setOf } from '../tfvalue/types.js'
 import { isRecord, isUnknown, record, type TfRecord, type TfValue } from '../tfvalue/value.js'
+
+const CONTRACT = chatgptContract()
+const CHATGPT_COMPLIANCE_TYPE = CONTRACT.schemaType
+const CHATGPT_EVENT_TYPES: readonly string[] = CONTRACT.eventTypes
 
 export const DEFAULT_POLLING_INTERVAL_HOURS = 1
 export const DEFAULT_EVENT_TYPES = ['CONVERSATION']
@@ -80,8 +83,6 @@ export const chatgptComplianceSourceSchema: BlockSchema = {
   },
 }
 
-const configProperties = ChatGptComplianceConfig.properties as Record<string, TSchema>
-
 /** Wire key → attribute, for API field errors; the key attribute depends on which one the config uses. */
 function errorPaths(config: TfRecord) {
   const apiKeyAttribute = isSet(config.api_key_wo) ? 'api_key_wo' : 'api_key'
@@ -111,7 +112,7 @@ function wireFields(fields: Record<string, string> | null): Record<string, strin
 }
 
 function sortedEventTypes(values: string[]): string[] {
-  const order = CHATGPT_EVENT_TYPES as readonly string[]
+  const order = CHATGPT_EVENT_TYPES
   return [...new Set(values)].sort((a, b) => order.indexOf(a) - order.indexOf(b))
 }
 
@@ -174,12 +175,8 @@ export function chatgptStateFromWire(wire: SourceWire, prior: TfRecord): TfRecor
 }
 
 function checkAgainstContract(diagnostics: Diagnostics, wireKey: string, value: unknown, attribute: string): void {
-  const schema = configProperties[wireKey]
-  if (!schema) return
-  const first = Value.Errors(schema, value).First()
-  if (!first) return
-  const custom = (schema as Record<string, unknown>)['x-error-message']
-  diagnostics.error(`Invalid ${attribute}`, `${attribute} ${typeof custom === 'string' ? custom : first.message.toLowerCase()}.`, attributePath(attribute))
+  const problem = contractViolation(CONTRACT.rules[wireKey], value)
+  if (problem) diagnostics.error(`Invalid ${attribute}`, `${attribute} ${problem}.`, attributePath(attribute))
 }
 
 export const chatgptComplianceSourceResource: ManagedResource<ApiClient> = {
@@ -200,7 +197,7 @@ export const chatgptComplianceSourceResource: ManagedResource<ApiClient> = {
     if (Array.isArray(events)) {
       if (events.length === 0) diagnostics.error('Invalid event_types', 'Choose at least one event type.', attributePath('event_types'))
       for (const event of events) {
-        if (typeof event === 'string' && !(CHATGPT_EVENT_TYPES as readonly string[]).includes(event)) {
+        if (typeof event === 'string' && !CHATGPT_EVENT_TYPES.includes(event)) {
           diagnostics.error('Invalid event_types', `"${event}" is not an event type; choose from ${CHATGPT_EVENT_TYPES.join(', ')}.`, attributePath('event_types'))
         }
       }

@@ -11,7 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startService, type RunningService } from '../../helpers/service.js'
 import { builtProvider, REPO_ROOT, type BuiltProvider } from '../helpers/built-provider.js'
 import { ServiceApi } from '../helpers/service-api.js'
-import { TerraformWorkspace, terraformGate } from '../helpers/terraform.js'
+import { TerraformWorkspace } from '../helpers/terraform.js'
+import { terraformGate } from '../helpers/terraform-gate.js'
 
 const STACK = 'chatgpt-compliance'
 const vars: NodeJS.ProcessEnv = { TF_VAR_chatgpt_workspace_id: 'ws-cdktf-0001', TF_VAR_chatgpt_api_key: 'sk-proj-cdktf-secret-key' }

@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { createInterface } from 'node:readline'
 import { generateServerCertificate } from '../../../provider/plugin/certificate.js'
-import { serviceDefinitions } from '../../../provider/plugin/grpc-definitions.js'
+import { clientConstructor } from '../../../provider/plugin/grpc-definitions.js'
 import { MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE, parseHandshakeLine, type ParsedHandshake } from '../../../provider/plugin/handshake.js'
 
 export interface LaunchOptions {
@@ -72,18 +72,17 @@ export async function launchProvider(executable: string, options: LaunchOptions 
       ? grpc.credentials.createSsl(Buffer.from(handshake.serverCertificatePem), Buffer.from(client.privateKeyPem), Buffer.from(client.certificatePem))
       : grpc.credentials.createInsecure()
   const channelOptions = { 'grpc.ssl_target_name_override': 'localhost', 'grpc.default_authority': 'localhost' }
-  const { clients } = serviceDefinitions()
   const make = (ctor: grpc.ServiceClientConstructor): grpc.Client => new ctor(handshake.address, credentials, channelOptions)
   const connection: PluginConnection = {
     child,
     handshake,
     handshakeLine,
     handshakeMs,
-    provider: make(clients.Provider),
-    health: make(clients.Health),
-    controller: make(clients.GRPCController),
-    stdio: make(clients.GRPCStdio),
-    broker: make(clients.GRPCBroker),
+    provider: make(clientConstructor('provider')),
+    health: make(clientConstructor('health')),
+    controller: make(clientConstructor('controller')),
+    stdio: make(clientConstructor('stdio')),
+    broker: make(clientConstructor('broker')),
     stderr,
     exit,
     async shutdown() {

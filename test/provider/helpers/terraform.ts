@@ -15,7 +15,6 @@ import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
-import { it } from 'vitest'
 import { PROVIDER_ADDRESS } from '../../../provider/version.js'
 import type { BuiltProvider } from './built-provider.js'
 
@@ -32,22 +31,6 @@ function findTerraform(): string | undefined {
 }
 
 export const TERRAFORM = findTerraform()
-
-/**
- * Call at the top of an end-to-end test file. Without terraform the file's suites skip with a message;
- * with REQUIRE_TERRAFORM=1 (CI) a missing terraform is a failing test instead.
- */
-export function terraformGate(suite: string): boolean {
-  if (TERRAFORM) return true
-  if (process.env.REQUIRE_TERRAFORM === '1') {
-    it(`${suite}: terraform CLI is on PATH (REQUIRE_TERRAFORM=1)`, () => {
-      throw new Error('REQUIRE_TERRAFORM=1 but no terraform on PATH; install terraform 1.11+ (e.g. /usr/local/bin/terraform)')
-    })
-  } else {
-    console.warn(`[${suite}] skipped: no terraform CLI on PATH (set REQUIRE_TERRAFORM=1 to make this a failure)`)
-  }
-  return false
-}
 
 export function mirrorCliConfig(mirrorDir: string): string {
   return [

@@ -1,0 +1,188 @@
+// `npm run bench:provider`: what the openc2c Terraform provider costs next to Terraform's built-in
+// terraform_data, measured in the same run on the same machine.
+//
+//   1. provider start: spawn → go-plugin handshake line (AutoMTLS, as Terraform launches it), next to a
+//      bare `node -e 0`
+//   2. plan / apply / no-op plan / destroy wall time for 1 and for 100 ChatGPT Compliance sources (plus
+//      their collector), with Terraform launching the provider from a filesystem mirror (what users run),
+//      and in reattach mode (one long-lived provider, what the e2e tests use)
+//   3. the same commands for the same number of terraform_data resources; the ratio is printed
+//
+// Goal: at most 3× terraform_data for 100 sources. Env: BENCH_REPEAT (runs per command, default 3; the
+// median is reported), BENCH_LAUNCHES (handshake samples, default 20), BENCH_SIZES (default "1,100").
+
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { buildProvider } from '../provider/packaging/bundle.js'
+import { PROVIDER_VERSION } from '../provider/version.js'
+import { startService, type RunningService } from '../test/helpers/service.js'
+import { launchProvider } from '../test/provider/helpers/plugin-client.js'
+import { startReattachedProvider, TerraformWorkspace, TERRAFORM } from '../test/provider/helpers/terraform.js'
+import type { BuiltProvider } from '../test/provider/helpers/built-provider.js'
+import { machine, progress, table } from './lib/report.js'
+
+const REPEAT = Number(process.env.BENCH_REPEAT ?? 3)
+const LAUNCHES = Number(process.env.BENCH_LAUNCHES ?? 20)
+const SIZES = (process.env.BENCH_SIZES ?? '1,100').split(',').map(Number)
+const COMMANDS = ['plan', 'apply', 'no-op plan', 'destroy'] as const
+type Command = (typeof COMMANDS)[number]
+type Variant = 'terraform_data' | 'openc2c (launch)' | 'openc2c (reattach)'
+
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = Math.floor(sorted.length / 2)
+  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2
+}
+const percentile = (values: number[], q: number): number => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(q * values.length))] as number
+const seconds = (ms: number): string => (ms / 1000).toFixed(2)
+
+function openc2cConfig(sources: number): string {
+  return `terraform {
+  required_providers {
+    openc2c = { source = "openc2c/openc2c" }
+  }
+}
+provider "openc2c" {}
+resource "openc2c_collector" "bench" {
+  name = "bench-collector"
+}
+resource "openc2c_chatgpt_compliance_source" "bench" {
+  count        = ${sources}
+  collector_id = openc2c_collector.bench.id
+  name         = "source-\${count.index}"
+  workspace_id = "ws-bench"
+  api_key      = "sk-bench"
+  event_types  = ["CONVERSATION", "AUDIT"]
+}
+`
+}
+
+function terraformDataConfig(sources: number): string {
+  return `resource "terraform_data" "collector" {
+  input = { name = "bench-collector" }
+}
+resource "terraform_data" "source" {
+  count = ${sources}
+  input = {
+    collector_id = terraform_data.collector.id
+    name         = "source-\${count.index}"
+    workspace_id = "ws-bench"
+    event_types  = ["CONVERSATION", "AUDIT"]
+  }
+}
+`
+}
+
+async function nodeStartMs(): Promise<number> {
+  const started = performance.now()
+  const child = spawn(process.execPath, ['-e', '0'], { stdio: 'ignore' })
+  await once(child, 'exit')
+  return performance.now() - started
+}
+
+async function measureHandshakes(provider: BuiltProvider): Promise<{ handshake: number[]; node: number[] }> {
+  const handshake: number[] = []
+  const node: number[] = []
+  for (let i = 0; i < LAUNCHES; i++) {
+    const plugin = await launchProvider(provider.executable)
+    handshake.push(plugin.handshakeMs)
+    await plugin.shutdown()
+    node.push(await nodeStartMs())
+    if ((i + 1) % 5 === 0) progress(`handshake: ${i + 1}/${LAUNCHES} launches, median so far ${Math.round(median(handshake))} ms`)
+  }
+  return { handshake, node }
+}
+
+async function measureLifecycle(variant: Variant, sources: number, provider: BuiltProvider, service: RunningService): Promise<Record<Command, number[]>> {
+  const reattach = variant === 'openc2c (reattach)' ? await startReattachedProvider(provider, service) : undefined
+  const ws = await TerraformWorkspace.create({
+    provider,
+    service,
+    files: { 'main.tf': variant === 'terraform_data' ? terraformDataConfig(sources) : openc2cConfig(sources) },
+    ...(reattach && { reattach }),
+  })
+  const times: Record<Command, number[]> = { plan: [], apply: [], 'no-op plan': [], destroy: [] }
+  try {
+    await ws.expect(['init'], 0)
+    for (let run = 1; run <= REPEAT; run++) {
+      times.plan.push((await ws.expect(['plan', '-detailed-exitcode'], 2)).ms)
+      times.apply.push((await ws.expect(['apply', '-auto-approve'], 0)).ms)
+      times['no-op plan'].push((await ws.expect(['plan', '-detailed-exitcode'], 0)).ms)
+      times.destroy.push((await ws.expect(['destroy', '-auto-approve'], 0)).ms)
+      progress(
+        `${variant}, ${sources} source(s), run ${run}/${REPEAT}: ` +
+          COMMANDS.map((c) => `${c} ${seconds(times[c][times[c].length - 1] as number)} s`).join(', '),
+      )
+    }
+  } finally {
+    await ws.remove()
+    await reattach?.stop()
+  }
+  return times
+}
+
+async function main(): Promise<void> {
+  if (!TERRAFORM) throw new Error('bench:provider needs the terraform CLI on PATH')
+  progress(`machine: ${machine()}`)
+  const buildDir = await mkdtemp(join(tmpdir(), 'openc2c-bench-provider-'))
+  progress('building the provider (esbuild, single file)')
+  const build = await buildProvider({ outDir: buildDir })
+  const provider: BuiltProvider = { dir: buildDir, executable: build.executable, mirrorDir: build.mirrorDir, version: PROVIDER_VERSION }
+  progress(`built ${(build.bytes / 1024).toFixed(0)} KiB`)
+
+  progress(`handshake: ${LAUNCHES} launches with AutoMTLS`)
+  const launches = await measureHandshakes(provider)
+
+  progress('starting the service (scheduler off)')
+  const service = await startService({ env: { OPENC2C_SCHEDULER: 'off' } })
+  const results: Array<{ variant: Variant; sources: number; times: Record<Command, number[]> }> = []
+  try {
+    for (const sources of SIZES) {
+      for (const variant of ['terraform_data', 'openc2c (launch)', 'openc2c (reattach)'] as const) {
+        progress(`${variant}, ${sources} source(s): init, then ${REPEAT}× plan / apply / no-op plan / destroy`)
+        results.push({ variant, sources, times: await measureLifecycle(variant, sources, provider, service) })
+      }
+    }
+  } finally {
+    await service.destroy()
+    await rm(buildDir, { recursive: true, force: true })
+  }
+
+  console.log(`\n## Terraform provider (npm run bench:provider)\n\n${machine()}, terraform ${TERRAFORM}\n`)
+  console.log(
+    table(
+      ['provider start', 'median', 'p95', 'samples'],
+      [
+        ['spawn → handshake line (AutoMTLS)', `${Math.round(median(launches.handshake))} ms`, `${Math.round(percentile(launches.handshake, 0.95))} ms`, LAUNCHES],
+        ['bare `node -e 0` (baseline)', `${Math.round(median(launches.node))} ms`, `${Math.round(percentile(launches.node, 0.95))} ms`, LAUNCHES],
+      ],
+    ),
+  )
+  console.log(`\nWall seconds, median of ${REPEAT}; resources = sources + 1 collector (terraform_data: the same count).\n`)
+  const rows: string[][] = []
+  for (const sources of SIZES) {
+    const baseline = results.find((r) => r.sources === sources && r.variant === 'terraform_data')!
+    for (const result of results.filter((r) => r.sources === sources)) {
+      rows.push([
+        result.variant,
+        String(sources),
+        ...COMMANDS.map((c) => {
+          const value = median(result.times[c])
+          const ratio = result.variant === 'terraform_data' ? '' : ` (${(value / median(baseline.times[c])).toFixed(1)}×)`
+          return `${seconds(value)}${ratio}`
+        }),
+      ])
+    }
+  }
+  console.log(table(['variant', 'sources', ...COMMANDS.map((c) => `${c} s (× terraform_data)`)], rows))
+  const largest = Math.max(...SIZES)
+  const launch = results.find((r) => r.sources === largest && r.variant === 'openc2c (launch)')!
+  const baseline = results.find((r) => r.sources === largest && r.variant === 'terraform_data')!
+  const worst = Math.max(...COMMANDS.map((c) => median(launch.times[c]) / median(baseline.times[c])))
+  console.log(`\nGoal: ≤ 3× terraform_data for ${largest} sources (launch mode). Worst command: ${worst.toFixed(1)}× → ${worst <= 3 ? 'met' : 'not met'}.`)
+}
+
+await main()
