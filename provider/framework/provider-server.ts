@@ -43,6 +43,8 @@ type Body<T> = Omit<T, 'diagnostics'>
 
 export class ProviderServer<Client> {
   private client: Client | undefined
+  /** Terraform ≥ 1.11 says so in ConfigureProvider; older ones would store write-only values in state. */
+  private writeOnlyAllowed = false
   private stopController = new AbortController()
   private readonly resources = new Map<string, ManagedResource<Client>>()
   private readonly dataSources = new Map<string, DataSource<Client>>()
@@ -122,6 +124,7 @@ export class ProviderServer<Client> {
     return this.guard('ConfigureProvider', async (diagnostics) => {
       const config = this.decodeRecord(this.definition.schema, request.config)
       if (!config) throw new Error('ConfigureProvider without a configuration')
+      this.writeOnlyAllowed = request.client_capabilities?.write_only_attributes_allowed === true
       const client = this.definition.configure(config, diagnostics)
       if (client !== undefined && !diagnostics.hasErrors) this.client = client
       return {}
@@ -152,6 +155,18 @@ export class ProviderServer<Client> {
         const prior = this.decodeRecord(resource.schema, request.prior_state)
         const proposed = this.decodeRecord(resource.schema, request.proposed_new_state)
         const config = this.decodeRecord(resource.schema, request.config)
+        if (config && !this.writeOnlyAllowed) {
+          for (const [name, spec] of Object.entries(resource.schema.attributes)) {
+            if (spec.writeOnly && config[name] !== null) {
+              diagnostics.error(
+                'Write-only attributes need Terraform 1.11 or later',
+                `${name} is write-only, and this Terraform did not say it supports write-only attributes. Upgrade Terraform, or use the attribute that is kept in state instead.`,
+                [{ attribute: name }],
+              )
+            }
+          }
+          if (diagnostics.hasErrors) return { requires_replace: [] }
+        }
         const { planned, requiresReplace } = planChange(resource.schema, prior, proposed, config)
         if (planned && config) {
           resource.modifyPlan?.({ prior, planned, config, requiresReplace, diagnostics })

@@ -224,6 +224,23 @@ describe.each([
     expect(planned.name).toBe('c1')
   })
 
+  it('refuses a write-only key when Terraform did not announce write-only support (before 1.11)', async () => {
+    const configured = await call<{ diagnostics: Diag[] }>(plugin.provider, 'ConfigureProvider', {
+      terraform_version: '1.10.5',
+      config: dynamic({ endpoint: blackHole.url, access_id: 'id', access_key: 'key' }),
+    })
+    expect(errors(configured)).toEqual([])
+    const config = fullObject(CHATGPT, { collector_id: 1, name: 's', workspace_id: 'ws', api_key_wo: 'sk-secret', api_key_wo_version: 1 })
+    const response = await call<{ diagnostics: Diag[] }>(plugin.provider, 'PlanResourceChange', {
+      type_name: 'openc2c_chatgpt_compliance_source',
+      prior_state: dynamic(null),
+      proposed_new_state: dynamic(config),
+      config: dynamic(config),
+    })
+    expect(errors(response).map(pathOf)).toEqual(['api_key_wo'])
+    expect(errors(response)[0]?.summary).toMatch(/Terraform 1\.11/)
+  })
+
   it('plans a typed source whose collector is not created yet, and never plans the write-only key', async () => {
     await configure(plugin, blackHole.url)
     const config = fullObject(CHATGPT, { collector_id: UNKNOWN, name: 's', workspace_id: 'ws', api_key_wo: 'sk-secret', api_key_wo_version: 1 })
