@@ -22,6 +22,10 @@ import { LeasesRepository } from './store/leases-repository.js'
 import { migrateToLatest } from './store/migrator.js'
 import type { SecretBox } from './store/secrets.js'
 import { SourcesRepository } from './store/sources-repository.js'
+import { SourceCache } from './store/source-cache.js'
+
+/** Fed by the triggers of migration 0003. */
+export const SOURCE_CHANGES_CHANNEL = 'openc2c_sources'
 
 export const VERSION = '0.1.0'
 
@@ -45,10 +49,12 @@ export interface BuildServiceOptions {
 }
 
 export function createAppContext(database: Database, secretBox: SecretBox, metrics = new RuntimeMetrics()): AppContext {
+  const sources = new SourcesRepository(database.db)
   return {
     database,
     collectors: new CollectorsRepository(database.db),
-    sources: new SourcesRepository(database.db),
+    sources,
+    sourceReads: { get: (collectorId, sourceId) => sources.get(collectorId, sourceId), invalidate: () => {}, clear: () => {} },
     leases: new LeasesRepository(database.db),
     events: new EventsRepository(database.db),
     secretBox,
@@ -68,6 +74,9 @@ export async function buildService(config: AppConfig, options: BuildServiceOptio
     await prepareCredentials(config, database, options.print ?? ((text) => process.stdout.write(`${text}\n`)))
 
     const ctx = createAppContext(database, secretBox)
+    // Listen before anything else runs: on PGlite the LISTEN must not land inside a transaction.
+    const feed = await database.changeFeed(SOURCE_CHANGES_CHANNEL, logger)
+    ctx.sourceReads = new SourceCache(ctx.sources, feed)
     const scheduler = config.schedulerEnabled ? await createScheduler(config, ctx, logger) : undefined
     if (scheduler) ctx.wakeScheduler = () => scheduler.wake()
     const app = await buildApp({
@@ -93,6 +102,7 @@ export async function buildService(config: AppConfig, options: BuildServiceOptio
       async stop() {
         await scheduler?.stop()
         await app.close()
+        await feed.close()
         await database.close()
       },
     }

@@ -5,6 +5,7 @@ import type { Database } from '../store/database.js'
 import type { EventsRepository } from '../store/events-repository.js'
 import type { LeasesRepository } from '../store/leases-repository.js'
 import type { SecretBox } from '../store/secrets.js'
+import type { SourceCache } from '../store/source-cache.js'
 import type { SourcesRepository } from '../store/sources-repository.js'
 
 export interface AppContext {
@@ -15,6 +16,8 @@ export interface AppContext {
   events: EventsRepository
   secretBox: SecretBox
   metrics: RuntimeMetrics
+  /** Reads a source for GET; a coherent cache in the service, the repository itself otherwise. */
+  sourceReads: Pick<SourceCache, 'get' | 'invalidate' | 'clear'>
   /** Asks this replica's scheduler to claim due sources now (no-op on an API-only replica). */
   wakeScheduler(): void
 }

@@ -6,6 +6,8 @@ import { PGlite } from '@electric-sql/pglite'
 import { Kysely, PostgresDialect, sql } from 'kysely'
 import { PGliteDialect } from 'kysely-pglite-dialect'
 import pg from 'pg'
+import type { Logger } from 'pino'
+import { type ChangeFeed, PgliteChangeFeed, PostgresChangeFeed } from './change-feed.js'
 import type { Tables } from './tables.js'
 
 export type DatabaseKind = 'postgres' | 'pglite'
@@ -15,6 +17,8 @@ export interface Database {
   kind: DatabaseKind
   /** Postgres only: the pool, for COPY and other driver-level work. */
   pool: pg.Pool | undefined
+  /** Listens on a notification channel (a dedicated connection on Postgres). */
+  changeFeed(channel: string, logger?: Logger): Promise<ChangeFeed>
   close(): Promise<void>
 }
 
@@ -44,12 +48,13 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
     // would crash the process instead of failing the next query (which /healthz then reports).
     pool.on('error', () => {})
     const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) })
-    return { db, kind: 'postgres', pool, close: () => db.destroy() }
+    const url = options.databaseUrl
+    return { db, kind: 'postgres', pool, changeFeed: (channel, logger) => PostgresChangeFeed.start(url, channel, logger), close: () => db.destroy() }
   }
   const dir = options.pgliteDir ?? 'memory://'
   const pglite = await openPglite(dir)
   const db = new Kysely<Tables>({ dialect: new PGliteDialect(pglite) })
-  return { db, kind: 'pglite', pool: undefined, close: () => db.destroy() }
+  return { db, kind: 'pglite', pool: undefined, changeFeed: (channel) => PgliteChangeFeed.start(pglite, channel), close: () => db.destroy() }
 }
 
 async function openPglite(dir: string): Promise<PGlite> {

@@ -24,6 +24,8 @@ export interface SourceRecord extends SourceValues {
 }
 
 export interface CollectionInfo {
+  /** Not shown on the wire; lets a cached record recompute `running`. */
+  leaseExpiresAt?: string | null
   nextRunAt: string
   lastRunStartedAt: string | null
   lastRunFinishedAt: string | null
@@ -57,6 +59,7 @@ type SourceColumns = Pick<SourceRow, (typeof COLUMNS)[number]> & {
   newest_event_at?: Date | null
   quarantined_records?: number | null
   lease_active?: boolean | null
+  lease_expires_at?: Date | null
 }
 
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null)
@@ -78,6 +81,7 @@ export function toSourceRecord(row: SourceColumns): SourceRecord {
   }
   if (row.next_run_at) {
     record.collection = {
+      leaseExpiresAt: iso(row.lease_expires_at),
       nextRunAt: row.next_run_at.toISOString(),
       lastRunStartedAt: iso(row.last_started_at),
       lastRunFinishedAt: iso(row.last_finished_at),
@@ -217,6 +221,7 @@ function selectSources(db: Kysely<Tables>) {
       'l.last_finished_at',
       'l.newest_event_at',
       'l.quarantined_records',
+      'l.lease_expires_at',
       sql<boolean>`l.lease_owner is not null and l.lease_expires_at > now()`.as('lease_active'),
     ])
 }

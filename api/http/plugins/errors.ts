@@ -15,7 +15,7 @@ export const errorsPlugin = fp(async function errorsPlugin(app: FastifyInstance)
     const text = (body as string).trim()
     if (text === '') return done(null, undefined)
     try {
-      done(null, JSON.parse(text, rejectProtoKeys))
+      done(null, JSON.parse(text, checkJsonValue))
     } catch (err) {
       done(err instanceof ApiError ? err : Errors.invalidJson((err as Error).message), undefined)
     }
@@ -36,9 +36,14 @@ export const errorsPlugin = fp(async function errorsPlugin(app: FastifyInstance)
 })
 
 // `__proto__` keys in JSON can't pollute anything we do, but rejecting them keeps stored data plain.
-function rejectProtoKeys(key: string, value: unknown): unknown {
+// Postgres text cannot hold U+0000, so a string containing it would fail at the database instead of
+// being rejected as bad input.
+function checkJsonValue(key: string, value: unknown): unknown {
   if (key === '__proto__' || key === 'constructor' || key === 'prototype') {
     throw Errors.invalidField('json.invalid', '$', `contains the reserved key "${key}"`)
+  }
+  if ((typeof value === 'string' && value.includes('\0')) || key.includes('\0')) {
+    throw Errors.invalidField('json.invalid', '$', `holds a NUL character (U+0000) in ${JSON.stringify(key || 'a value')}, which cannot be stored`)
   }
   return value
 }

@@ -128,7 +128,8 @@ export const collectorRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const record = await collectors.getByName(request.params.name)
+      // No stored name holds U+0000 (Postgres text cannot), and the database would reject the query.
+      const record = request.params.name.includes('\0') ? undefined : await collectors.getByName(request.params.name)
       if (!record) throw Errors.collectorNameNotFound(request.params.name)
       void reply.header('etag', etagOf('collector', record.id, record.version))
       return { collector: collectorView(record) }
@@ -211,7 +212,10 @@ export const collectorRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const id = parseId(request.params.id)
-      if (id === undefined || !(await collectors.delete(id))) throw Errors.collectorNotFound(request.params.id)
+      const deleted = id !== undefined && (await collectors.delete(id))
+      // Its sources went with it (cascade); forget them now rather than when the notifications land.
+      if (deleted) app.ctx.sourceReads.clear()
+      if (!deleted) throw Errors.collectorNotFound(request.params.id)
       return reply.code(200).send()
     },
   )

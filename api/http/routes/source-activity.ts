@@ -104,6 +104,7 @@ export const sourceActivityRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const source = await findSource(ctx, request.params)
       await ctx.leases.requestRun(source.id)
       await ctx.sources.clearError(source.id)
+      ctx.sourceReads.invalidate(source.id)
       ctx.wakeScheduler()
       const current = await ctx.sources.getById(source.id)
       if (!current) throw Errors.sourceNotFound(request.params.sourceId)

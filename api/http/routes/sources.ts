@@ -104,7 +104,7 @@ export const sourceRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const record = await findSource(ctx, request.params)
+      const record = await findSource(ctx, request.params, { cached: true })
       void reply.header('etag', etagOf('source', record.id, record.version))
       if (request.query.download) return { 'api.version': 'v1' as const, source: downloadView(record) }
       return { source: sourceView(record) }
@@ -194,6 +194,7 @@ export const sourceRoutes: FastifyPluginAsyncTypebox = async (app) => {
         if (err instanceof DuplicateSourceNameError) throw Errors.duplicateName('source', prepared.name, '$.source.config.name')
         throw err
       }
+      ctx.sourceReads.invalidate(current.id)
       if (result.kind === 'missing') throw Errors.sourceNotFound(request.params.sourceId)
       if (result.kind === 'stale') throw Errors.preconditionFailed()
       // A fixed config deserves a try now; a ThirdPartyConfig error is otherwise not retried.
@@ -219,17 +220,23 @@ export const sourceRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const record = await findSource(ctx, request.params)
-      if (!(await ctx.sources.delete(record.collectorId, record.id))) throw Errors.sourceNotFound(request.params.sourceId)
+      const deleted = await ctx.sources.delete(record.collectorId, record.id)
+      ctx.sourceReads.invalidate(record.id)
+      if (!deleted) throw Errors.sourceNotFound(request.params.sourceId)
       return reply.code(200).send()
     },
   )
 }
 
-/** One query on the hot path; the collector is only looked up to pick the right 404. */
-export async function findSource(ctx: AppContext, params: { collectorId: string; sourceId: string }): Promise<SourceRecord> {
+/**
+ * One query on the hot path (none on a cache hit); the collector is only looked up to pick the
+ * right 404. Only plain reads may use the cache: writes check If-Match against the database.
+ */
+export async function findSource(ctx: AppContext, params: { collectorId: string; sourceId: string }, options: { cached?: boolean } = {}): Promise<SourceRecord> {
   const collectorId = parseId(params.collectorId)
   const sourceId = parseId(params.sourceId)
-  const record = collectorId === undefined || sourceId === undefined ? undefined : await ctx.sources.get(collectorId, sourceId)
+  const reader = options.cached ? ctx.sourceReads : ctx.sources
+  const record = collectorId === undefined || sourceId === undefined ? undefined : await reader.get(collectorId, sourceId)
   if (record) return record
   await requireCollector(ctx, params.collectorId)
   throw Errors.sourceNotFound(params.sourceId)

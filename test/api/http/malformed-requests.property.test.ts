@@ -81,7 +81,7 @@ function mutate(body: unknown, path: (string | number)[], replacement: unknown):
   return copy
 }
 
-const anyJson = fc.oneof(fc.jsonValue({ maxDepth: 3 }), fc.constantFrom(null, '', '********', -1, 1.5, 2 ** 60, [], {}, 'x'.repeat(5000)))
+const anyJson = fc.oneof(fc.jsonValue({ maxDepth: 3 }), fc.constantFrom(null, '', '********', -1, 1.5, 2 ** 60, [], {}, 'x'.repeat(5000), 'nul\u0000byte', '\ud800'))
 const mutatedSource = fc.tuple(fc.array(fc.nat(20), { maxLength: 4 }), anyJson).map(([path, value]) => mutate(chatGptSourceBody({ id: null }), path, value))
 const mutatedCollector = fc.tuple(fc.array(fc.nat(20), { maxLength: 3 }), anyJson).map(([path, value]) => mutate(collectorBody('fuzz-target', { description: 'changed' }), path, value))
 const rawBody = fc.oneof(

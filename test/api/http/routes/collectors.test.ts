@@ -102,6 +102,15 @@ describe('POST /api/v1/collectors', () => {
     expect(after.json()).toEqual({ collectors: before.json().collectors.map((c: any) => ({ ...c, lastSeenAlive: expect.any(Number) })) })
   })
 
+  it('rejects a NUL character (which Postgres text cannot store) with 400, in bodies and in names', async () => {
+    const body = await t.request('POST', '/api/v1/collectors', collectorBody('nul\u0000name'))
+    expect(body.statusCode).toBe(400)
+    expect(body.json()).toMatchObject({ code: 'json.invalid', errors: [{ path: '$' }] })
+    expect(body.json().message).toContain('NUL')
+    const byName = await t.request('GET', '/api/v1/collectors/name/a%00b')
+    expect(byName.statusCode).toBe(404)
+  })
+
   it('answers invalid JSON with 400 json.invalid and a non-JSON content type with 415', async () => {
     const bad = await t.request('POST', '/api/v1/collectors', '{"collector": {', { 'content-type': 'application/json' })
     expect(bad.statusCode).toBe(400)

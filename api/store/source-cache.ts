@@ -1,0 +1,56 @@
+// A read cache of sources for GET /collectors/{cid}/sources/{sid}, the hottest route (Terraform
+// reads every source on every plan). Coherent across replicas through the change feed: any write
+// to a source or its lease row, by anyone, drops that entry. Writes (PUT, DELETE, restart) never
+// read through it, so If-Match is always checked against the database.
+import type { ChangeFeed } from './change-feed.js'
+import type { SourceRecord, SourcesRepository } from './sources-repository.js'
+
+const MAX_ENTRIES = 10_000
+
+export class SourceCache {
+  readonly #entries = new Map<number, SourceRecord>()
+  /** Bumped by every invalidation; a read that straddles one must not fill the cache. */
+  #epoch = 0
+
+  constructor(
+    private readonly sources: SourcesRepository,
+    private readonly feed: ChangeFeed,
+  ) {
+    feed.subscribe(
+      (payload) => this.invalidate(Number(payload)),
+      () => this.clear(),
+    )
+  }
+
+  async get(collectorId: number, sourceId: number): Promise<SourceRecord | undefined> {
+    if (this.feed.healthy) {
+      const hit = this.#entries.get(sourceId)
+      if (hit) return hit.collectorId === collectorId ? withLiveRunning(hit) : undefined
+    }
+    const epoch = this.#epoch
+    const record = await this.sources.get(collectorId, sourceId)
+    if (record && this.feed.healthy && epoch === this.#epoch) {
+      if (this.#entries.size >= MAX_ENTRIES) this.#entries.delete(this.#entries.keys().next().value!)
+      this.#entries.set(sourceId, record)
+    }
+    return record
+  }
+
+  invalidate(sourceId: number): void {
+    this.#epoch++
+    this.#entries.delete(sourceId)
+  }
+
+  clear(): void {
+    this.#epoch++
+    this.#entries.clear()
+  }
+}
+
+/** `running` depends on the clock (a lease expires without any write), so it is recomputed per read. */
+function withLiveRunning(record: SourceRecord): SourceRecord {
+  const collection = record.collection
+  if (!collection?.leaseExpiresAt) return record
+  const running = Date.parse(collection.leaseExpiresAt) > Date.now()
+  return running === collection.running ? record : { ...record, collection: { ...collection, running } }
+}
