@@ -8,6 +8,7 @@
 import http from 'node:http'
 import https from 'node:https'
 import { ApiAbortedError, ApiError, ApiUnreachableError } from './api-error.js'
+import type { Logger } from '../framework/logger.js'
 
 export interface ApiCredentials {
   /** Service base URL, e.g. http://127.0.0.1:8080 (a trailing /api is accepted too). */
@@ -36,6 +37,14 @@ const MAX_RETRY_AFTER_MS = 5_000
 // Terraform runs 10 operations in parallel by default; leave headroom for the GET+PUT pairs.
 const MAX_SOCKETS = 16
 
+// One keep-alive agent per protocol for the whole process. In reattach mode every Terraform command
+// configures the provider again (a new ApiClient); sharing the agent reuses its connections instead of
+// leaving idle sockets behind per command.
+const agents = {
+  'http:': new http.Agent({ keepAlive: true, maxSockets: MAX_SOCKETS }),
+  'https:': new https.Agent({ keepAlive: true, maxSockets: MAX_SOCKETS }),
+}
+
 export class ApiClient {
   readonly baseUrl: URL
   private readonly authorization: string
@@ -44,11 +53,12 @@ export class ApiClient {
   constructor(
     credentials: ApiCredentials,
     private readonly userAgent: string,
+    private readonly log?: Logger,
   ) {
     const endpoint = credentials.endpoint.replace(/\/+$/, '')
     this.baseUrl = new URL(endpoint.endsWith('/api') ? `${endpoint}/` : `${endpoint}/api/`)
     this.authorization = `Basic ${Buffer.from(`${credentials.accessId}:${credentials.accessKey}`).toString('base64')}`
-    this.agent = this.baseUrl.protocol === 'https:' ? new https.Agent({ keepAlive: true, maxSockets: MAX_SOCKETS }) : new http.Agent({ keepAlive: true, maxSockets: MAX_SOCKETS })
+    this.agent = this.baseUrl.protocol === 'https:' ? agents['https:'] : agents['http:']
   }
 
   /** `path` is relative to the API root, e.g. "v1/collectors/12". */
@@ -59,10 +69,14 @@ export class ApiClient {
     for (let attempt = 1; ; attempt++) {
       if (aborted()) throw new ApiAbortedError(label)
       let outcome: { status: number; etag: string | undefined; text: string; retryAfter: string | undefined }
+      const started = performance.now()
       try {
         outcome = await this.send(method, url, options)
+        // Method, path and status only: bodies may hold secrets.
+        this.log?.log('debug', 'openc2c API request', { method, path: url.pathname, status: outcome.status, ms: Math.round(performance.now() - started), attempt })
       } catch (error) {
         const err = error as NodeJS.ErrnoException
+        this.log?.log('debug', 'openc2c API request failed', { method, path: url.pathname, error: err.code ?? err.message, attempt })
         if (aborted()) throw new ApiAbortedError(label)
         const notSent = err.code === 'ECONNREFUSED'
         if (attempt < MAX_ATTEMPTS && (method !== 'POST' || notSent)) {

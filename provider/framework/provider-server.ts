@@ -125,7 +125,7 @@ export class ProviderServer<Client> {
       const config = this.decodeRecord(this.definition.schema, request.config)
       if (!config) throw new Error('ConfigureProvider without a configuration')
       this.writeOnlyAllowed = request.client_capabilities?.write_only_attributes_allowed === true
-      const client = this.definition.configure(config, diagnostics)
+      const client = this.definition.configure(config, diagnostics, this.log)
       if (client !== undefined && !diagnostics.hasErrors) this.client = client
       return {}
     })

@@ -51,7 +51,7 @@ export interface ProviderDefinition<Client> {
   readonly typeName: string
   readonly schema: BlockSchema
   validateConfig?(config: TfRecord, diagnostics: Diagnostics): void
-  configure(config: TfRecord, diagnostics: Diagnostics): Client | undefined
+  configure(config: TfRecord, diagnostics: Diagnostics, log: Logger): Client | undefined
   readonly resources: ReadonlyArray<ManagedResource<Client>>
   readonly dataSources: ReadonlyArray<DataSource<Client>>
 }

@@ -3,6 +3,7 @@
 
 import { attributePath } from '../framework/attribute-path.js'
 import type { Diagnostics } from '../framework/diagnostics.js'
+import type { Logger } from '../framework/logger.js'
 import type { ProviderDefinition } from '../framework/resource.js'
 import type { BlockSchema } from '../framework/schema.js'
 import { ApiClient } from '../client/api-client.js'
@@ -48,7 +49,7 @@ export function openc2cProvider(env: NodeJS.ProcessEnv = process.env): ProviderD
       if (typeof config.endpoint === 'string') validateEndpoint(config.endpoint, diagnostics)
     },
 
-    configure(config: TfRecord, diagnostics: Diagnostics) {
+    configure(config: TfRecord, diagnostics: Diagnostics, log: Logger) {
       const setting = (attribute: 'endpoint' | 'access_id' | 'access_key', variable: string): string | undefined => {
         const value = config[attribute]
         if (isUnknown(value)) {
@@ -64,7 +65,7 @@ export function openc2cProvider(env: NodeJS.ProcessEnv = process.env): ProviderD
       const accessKey = setting('access_key', ENVIRONMENT.accessKey)
       if (endpoint) validateEndpoint(endpoint, diagnostics)
       if (diagnostics.hasErrors || !endpoint || !accessId || !accessKey) return undefined
-      return new ApiClient({ endpoint, accessId, accessKey }, `terraform-provider-openc2c/${PROVIDER_VERSION}`)
+      return new ApiClient({ endpoint, accessId, accessKey }, `terraform-provider-openc2c/${PROVIDER_VERSION}`, log)
     },
   }
 }
