@@ -9,6 +9,8 @@ import { Errors } from '../errors.js'
 declare module 'fastify' {
   interface FastifyContextConfig {
     auth?: boolean
+    /** Documentation-only overrides (plugins/openapi.ts), e.g. a 200 body with several shapes. */
+    docs?: { response200?: object }
   }
   interface FastifyRequest {
     accessId?: string

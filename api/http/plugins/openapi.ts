@@ -41,8 +41,11 @@ export const openapiPlugin = fp(async function openapiPlugin(app: FastifyInstanc
         return { schema: { ...(schema ?? {}), hide: true }, url }
       }
       const docUrl = url.startsWith(API_PREFIX) ? url.slice('/api'.length) : url
-      const isPublic = route.config?.auth === false
-      return { schema: isPublic ? { ...(schema ?? {}), security: [] } : (schema ?? {}), url: docUrl }
+      const docSchema: Record<string, any> = { ...(schema ?? {}) }
+      if (route.config?.auth === false) docSchema.security = []
+      const response200 = route.config?.docs?.response200
+      if (response200) docSchema.response = { ...docSchema.response, 200: response200 }
+      return { schema: docSchema, url: docUrl }
     },
     transformObject: (documentObject) => {
       if (!('openapiObject' in documentObject)) return documentObject.swaggerObject

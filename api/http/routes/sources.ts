@@ -2,6 +2,7 @@
 // delete, and `?download=true` for re-importable JSON.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
+import type { FastifyReply } from 'fastify'
 import { ErrorBody } from '../../../schemas/errors.js'
 import {
   DownloadedSourceEnvelope,
@@ -37,8 +38,19 @@ export function sourceView(record: SourceRecord): Source {
     state: record.state,
     alive: record.state.state !== 'Error' && record.state.state !== 'Stopping',
   }
-  if (record.collection) view.collection = record.collection
+  if (record.collection) {
+    const { leaseExpiresAt: _internal, ...collection } = record.collection
+    view.collection = collection
+  }
   return view
+}
+
+/**
+ * The route's serializer is compiled for the usual shape only (a union would make every response
+ * pick its branch by validating against both); the rarer download shape is encoded directly.
+ */
+function sendDownload(reply: FastifyReply, body: unknown) {
+  return reply.type('application/json; charset=utf-8').serializer(JSON.stringify).send(body as never)
 }
 
 function downloadView(record: SourceRecord) {
@@ -81,13 +93,14 @@ export const sourceRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: "List a collector's sources",
         params: CollectorParams,
         querystring: DownloadQuery,
-        response: { 200: Type.Union([SourceList, DownloadedSourceList]), ...failures },
+        response: { 200: SourceList, ...failures },
       },
+      config: { docs: { response200: Type.Union([SourceList, DownloadedSourceList]) } },
     },
-    async (request) => {
+    async (request, reply) => {
       const collectorId = await requireCollector(ctx, request.params.collectorId)
       const records = await ctx.sources.list(collectorId)
-      if (request.query.download) return { 'api.version': 'v1' as const, sources: records.map(downloadView) }
+      if (request.query.download) return sendDownload(reply, { 'api.version': 'v1', sources: records.map(downloadView) })
       return { sources: records.map(sourceView) }
     },
   )
@@ -100,13 +113,14 @@ export const sourceRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Get a source',
         params: SourceParams,
         querystring: DownloadQuery,
-        response: { 200: Type.Union([SourceEnvelope, DownloadedSourceEnvelope]), ...failures },
+        response: { 200: SourceEnvelope, ...failures },
       },
+      config: { docs: { response200: Type.Union([SourceEnvelope, DownloadedSourceEnvelope]) } },
     },
     async (request, reply) => {
       const record = await findSource(ctx, request.params, { cached: true })
       void reply.header('etag', etagOf('source', record.id, record.version))
-      if (request.query.download) return { 'api.version': 'v1' as const, source: downloadView(record) }
+      if (request.query.download) return sendDownload(reply, { 'api.version': 'v1', source: downloadView(record) })
       return { source: sourceView(record) }
     },
   )

@@ -46,6 +46,10 @@ describe('OpenAPI document', () => {
     expect(schemas.ChatGptComplianceConfig.properties.enabledEventType.items.enum).toEqual(['CONVERSATION', 'CODEX', 'CODEX_SECURITY', 'AUDIT', 'APP', 'AUTH', 'APP_AUTH'])
     expect(JSON.stringify(schemas.SourceInput.properties.config)).toContain('#/components/schemas/ChatGptComplianceConfig')
     expect(schemas.ErrorBody.required).toEqual(expect.arrayContaining(['status', 'id', 'code', 'message']))
+    // GET of a source documents both answers: the source, and the ?download=true shape.
+    const get200 = JSON.stringify(doc.paths['/v1/collectors/{collectorId}/sources/{sourceId}'].get.responses['200'])
+    expect(get200).toContain('api.version')
+    expect(get200).toContain('#/components/schemas/Source')
   })
 
   it('serves a docs UI at /docs that a person can browse, without credentials', async () => {
