@@ -163,6 +163,22 @@ describe.skipIf(!enabled)('typed ChatGPT Compliance source, collector and data s
     await ws.expect(['plan', '-detailed-exitcode'], 0, vars(ROTATED_KEY, 2))
   })
 
+  it('shows a collector changed outside Terraform, and replaces it on request (its source follows)', async () => {
+    const before = String((await ws.attributes('openc2c_collector', 'other')).id)
+    await api.changeCollector(before, (collector) => ({ ...collector, description: 'changed in the UI' }))
+    const drift = await ws.expect(['plan', '-detailed-exitcode'], 2, vars(ROTATED_KEY, 2))
+    expect(drift.stdout).toMatch(/- description = "changed in the UI" -> null/)
+    await ws.expect(['apply', '-auto-approve'], 0, vars(ROTATED_KEY, 2))
+    expect((await api.getCollector(before)).body.collector.description ?? '').toBe('')
+
+    const replace = await ws.expect(['apply', '-auto-approve', '-replace=openc2c_collector.other'], 0, vars(ROTATED_KEY, 2))
+    expect(replace.stdout).toContain('Apply complete! Resources: 2 added, 0 changed, 2 destroyed.')
+    const after = await ids()
+    expect(after.collectorId).not.toBe(before)
+    expect((await api.getCollector(before)).status).toBe(404)
+    await ws.expect(['plan', '-detailed-exitcode'], 0, vars(ROTATED_KEY, 2))
+  })
+
   it('turns an API error into a diagnostic on the attribute the API names', async () => {
     await ws.write(
       'duplicate.tf',
