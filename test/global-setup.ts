@@ -1,10 +1,26 @@
-// Runs once before the suite. With TEST_DATABASE_URL the suite runs on that Postgres server (each
-// test in a fresh database, see helpers/db.ts), so fail early and clearly if it is unreachable.
-// Without it, build the migrated PGlite template that tests copy.
+// Runs once before the suite. The database the suite runs on:
+// - TEST_DATABASE_URL set: that Postgres server (each test file creates a fresh database on it);
+// - TEST_POSTGRES=container: a throwaway Postgres from testcontainers (needs a Docker engine), whose
+//   URL is then exported as TEST_DATABASE_URL for the test workers;
+// - neither: embedded PGlite, copied per test from a migrated template built here once.
 import pg from 'pg'
 import { pgliteTemplate } from './helpers/db.js'
 
-export default async function setup(): Promise<void> {
+export default async function setup(): Promise<(() => Promise<void>) | void> {
+  let teardown: (() => Promise<void>) | undefined
+  if (!process.env.TEST_DATABASE_URL && process.env.TEST_POSTGRES === 'container') {
+    const { PostgreSqlContainer } = await import('@testcontainers/postgresql')
+    let container
+    try {
+      container = await new PostgreSqlContainer('postgres:15').start()
+    } catch (err) {
+      throw new Error(`TEST_POSTGRES=container needs a Docker engine: ${(err as Error).message}`)
+    }
+    process.env.TEST_DATABASE_URL = container.getConnectionUri()
+    teardown = async () => {
+      await container.stop()
+    }
+  }
   const url = process.env.TEST_DATABASE_URL
   if (!url) {
     await pgliteTemplate()
@@ -19,4 +35,5 @@ export default async function setup(): Promise<void> {
   } finally {
     await client.end().catch(() => {})
   }
+  return teardown
 }
