@@ -1,6 +1,7 @@
 // A service with its scheduler on, pointed at the fake Compliance API, plus a source to collect
 // with. For runtime tests that inspect exactly what was stored.
 import { sql } from 'kysely'
+import { expect } from 'vitest'
 import { startFakeCompliance, type FakeCompliance, type FakeComplianceOptions } from '../fakes/chatgpt/index.js'
 import { startTestService, type TestService } from './app.js'
 
@@ -101,4 +102,11 @@ export async function startCollecting(options: { env?: Record<string, string>; f
 export async function makeDue(c: Collecting, sourceId: number): Promise<void> {
   await sql`update source_leases set next_run_at = now() where source_id = ${sourceId}`.execute(c.t.service.database.db)
   c.t.service.scheduler?.wake()
+}
+
+/** The stored events of the source are exactly `expected`: nothing missing, nothing extra, no row twice. */
+export async function expectExactlyStored(c: Collecting, sourceId: number, expected: Set<string>): Promise<void> {
+  const stored = await c.storedEventIds(sourceId)
+  expect(stored.rows, 'one row per event_id').toBe(stored.ids.size)
+  expect([...stored.ids].sort()).toEqual([...expected].sort())
 }

@@ -1,6 +1,7 @@
 // Hosted collectors: /collectors, /collectors/{id}, /collectors/name/{name} (spec/collector-api.md §2).
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
+import type { FastifyReply } from 'fastify'
 import {
   type Collector,
   CollectorEnvelope,
@@ -35,6 +36,12 @@ export function collectorView(record: CollectorRecord, now = Date.now()): Collec
   if (record.description !== null) view.description = record.description
   if (record.category !== null) view.category = record.category
   return view
+}
+
+/** A single-collector answer: the envelope, with the ETag an update must send back. */
+function withEtag(reply: FastifyReply, record: CollectorRecord) {
+  void reply.header('etag', etagOf('collector', record.id, record.version))
+  return { collector: collectorView(record) }
 }
 
 function isTimeZone(zone: string): boolean {
@@ -111,8 +118,7 @@ export const collectorRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const id = parseId(request.params.id)
       const record = id === undefined ? undefined : await collectors.get(id)
       if (!record) throw Errors.collectorNotFound(request.params.id)
-      void reply.header('etag', etagOf('collector', record.id, record.version))
-      return { collector: collectorView(record) }
+      return withEtag(reply, record)
     },
   )
 
@@ -131,8 +137,7 @@ export const collectorRoutes: FastifyPluginAsyncTypebox = async (app) => {
       // No stored name holds U+0000 (Postgres text cannot), and the database would reject the query.
       const record = request.params.name.includes('\0') ? undefined : await collectors.getByName(request.params.name)
       if (!record) throw Errors.collectorNameNotFound(request.params.name)
-      void reply.header('etag', etagOf('collector', record.id, record.version))
-      return { collector: collectorView(record) }
+      return withEtag(reply, record)
     },
   )
 
@@ -195,8 +200,7 @@ export const collectorRoutes: FastifyPluginAsyncTypebox = async (app) => {
       }
       if (result.kind === 'missing') throw Errors.collectorNotFound(request.params.id)
       if (result.kind === 'stale') throw Errors.preconditionFailed()
-      void reply.header('etag', etagOf('collector', result.record.id, result.record.version))
-      return { collector: collectorView(result.record) }
+      return withEtag(reply, result.record)
     },
   )
 

@@ -1,18 +1,13 @@
 // Each fault switch of the fake Logs Platform drives a run; afterwards the stored events must be
 // exactly the published set (no loss, no duplicate), and the source must say what happened.
 import { afterEach, describe, expect, it } from 'vitest'
-import { type Collecting, makeDue, startCollecting } from '../../../helpers/collecting.js'
+import { type Collecting, expectExactlyStored, makeDue, startCollecting } from '../../../helpers/collecting.js'
 
 let c: Collecting
 afterEach(async () => {
   await c?.close()
 })
 
-async function expectExactly(sourceId: number, expected: Set<string>) {
-  const stored = await c.storedEventIds(sourceId)
-  expect(stored.rows, 'one row per event_id').toBe(stored.ids.size)
-  expect([...stored.ids].sort()).toEqual([...expected].sort())
-}
 
 describe('upstream data faults', () => {
   it('boundary re-listing: files at end_time == after are listed again and skipped', async () => {
@@ -27,7 +22,7 @@ describe('upstream data faults', () => {
     // The re-listed boundary file is not downloaded again.
     expect(c.fake.requestsTo('signed')).toHaveLength(2)
     expect(second).toMatchObject({ status: 'succeeded', files: 2, eventsStored: 20, duplicatesSkipped: 0 })
-    await expectExactly(sourceId, c.fake.expectedEventIds())
+    await expectExactlyStored(c, sourceId, c.fake.expectedEventIds())
   })
 
   it('files sharing one end_time: all are collected, even across an exclusive boundary', async () => {
@@ -38,7 +33,7 @@ describe('upstream data faults', () => {
     c.fake.addLogFile('AUDIT_LOG', { generate: { count: 5, seed: 3 } }, { endTime: '2026-11-20T10:00:00.123457Z' })
     const sourceId = await c.createSource({ enabledEventType: ['AUDIT'], pollingIntervalHour: '24h' })
     expect(await c.waitForRun(sourceId)).toMatchObject({ status: 'succeeded', files: 3, eventsStored: 15 })
-    await expectExactly(sourceId, c.fake.expectedEventIds('AUDIT_LOG'))
+    await expectExactlyStored(c, sourceId, c.fake.expectedEventIds('AUDIT_LOG'))
   })
 
   it('the same event_id in several files is stored once and counted as a duplicate', async () => {
@@ -48,7 +43,7 @@ describe('upstream data faults', () => {
     const sourceId = await c.createSource({ enabledEventType: ['CODEX'] })
     const run = await c.waitForRun(sourceId)
     expect(run).toMatchObject({ status: 'succeeded', files: 3, eventsStored: 30, duplicatesSkipped: 4 })
-    await expectExactly(sourceId, c.fake.expectedEventIds('CODEX_LOG'))
+    await expectExactlyStored(c, sourceId, c.fake.expectedEventIds('CODEX_LOG'))
   })
 
   it('late events (timestamps older than files already read) are kept', async () => {
@@ -60,7 +55,7 @@ describe('upstream data faults', () => {
     expect(late.lateEventIds.length).toBe(3)
     await makeDue(c, sourceId)
     await c.waitForRun(sourceId, first.id)
-    await expectExactly(sourceId, c.fake.expectedEventIds('AUTH_LOG'))
+    await expectExactlyStored(c, sourceId, c.fake.expectedEventIds('AUTH_LOG'))
     const stored = await c.storedEventIds(sourceId)
     for (const id of late.lateEventIds) expect(stored.ids.has(id)).toBe(true)
   })
@@ -72,7 +67,7 @@ describe('upstream data faults', () => {
     c.fake.addLogFile('APP_LOG', { generate: { count: 12, seed: 8 } }, { format: 'concatenated', finalNewline: false })
     const sourceId = await c.createSource({ enabledEventType: ['APP'] })
     expect(await c.waitForRun(sourceId)).toMatchObject({ status: 'succeeded', files: 3, eventsStored: 36, quarantined: 0 })
-    await expectExactly(sourceId, c.fake.expectedEventIds('APP_LOG'))
+    await expectExactlyStored(c, sourceId, c.fake.expectedEventIds('APP_LOG'))
   })
 
   it('malformed lines are quarantined with file id, line number and raw text; the rest is stored and the source keeps going', async () => {
@@ -82,7 +77,7 @@ describe('upstream data faults', () => {
     const sourceId = await c.createSource({ enabledEventType: ['AUDIT'] })
     const run = await c.waitForRun(sourceId)
     expect(run).toMatchObject({ status: 'succeeded', files: 2, eventsStored: 15, quarantined: 2 })
-    await expectExactly(sourceId, c.fake.expectedEventIds('AUDIT_LOG'))
+    await expectExactlyStored(c, sourceId, c.fake.expectedEventIds('AUDIT_LOG'))
     const source = await c.source(sourceId)
     expect(source.state.state).toBe('Collecting')
     expect(source.collection.quarantinedRecords).toBe(2)
@@ -108,7 +103,7 @@ describe('upstream transport faults', () => {
     expect(run.status).toBe('succeeded')
     expect(run.errors.filter((e: any) => e.type === 'retried')).toHaveLength(3)
     expect(c.fake.requestsTo(route).filter((r) => r.status >= 500)).toHaveLength(3)
-    await expectExactly(sourceId, c.fake.expectedEventIds())
+    await expectExactlyStored(c, sourceId, c.fake.expectedEventIds())
   })
 
   it('slow and truncated bodies: slow ones complete, truncated ones are downloaded again', async () => {
@@ -121,7 +116,7 @@ describe('upstream transport faults', () => {
     expect(run.status).toBe('succeeded')
     expect(run.errors.some((e: any) => /broke after|bytes, the listing says/.test(e.message))).toBe(true)
     expect(c.fake.requestsTo('signed').length).toBe(5)
-    await expectExactly(sourceId, c.fake.expectedEventIds())
+    await expectExactlyStored(c, sourceId, c.fake.expectedEventIds())
   })
 
   it('an expired signed URL is refreshed through the API', async () => {
@@ -133,7 +128,7 @@ describe('upstream transport faults', () => {
     expect(run.status).toBe('succeeded')
     expect(c.fake.requestsTo('signed', 403)).toHaveLength(2)
     expect(c.fake.requestsTo('download').length).toBe(4)
-    await expectExactly(sourceId, c.fake.expectedEventIds())
+    await expectExactlyStored(c, sourceId, c.fake.expectedEventIds())
   })
 
   it('429 waits for Retry-After before asking again', async () => {
@@ -148,7 +143,7 @@ describe('upstream transport faults', () => {
     expect(lists[1]!.status).toBe(200)
     // The recorded request times show the wait, not the test's own duration.
     expect(Date.parse(lists[1]!.at) - Date.parse(lists[0]!.at)).toBeGreaterThanOrEqual(1000)
-    await expectExactly(sourceId, c.fake.expectedEventIds())
+    await expectExactlyStored(c, sourceId, c.fake.expectedEventIds())
   })
 
   it('a sha256 that never matches fails the run as ThirdPartyGeneric without skipping the file', async () => {
@@ -192,7 +187,7 @@ describe('credentials and configuration', () => {
     const second = await c.waitForRun(sourceId, run.id)
     expect(second.status).toBe('succeeded')
     expect((await c.source(sourceId)).state).toEqual({ state: 'Collecting' })
-    await expectExactly(sourceId, c.fake.expectedEventIds())
+    await expectExactlyStored(c, sourceId, c.fake.expectedEventIds())
   })
 
   it('403 (a scope removed) is ThirdPartyConfig too, and fixing the config (PUT) clears it', async () => {
@@ -209,7 +204,7 @@ describe('credentials and configuration', () => {
     expect(put.statusCode).toBe(200)
     expect(put.json().source.state).toEqual({ state: 'Pending' })
     expect((await c.waitForRun(sourceId, run.id)).status).toBe('succeeded')
-    await expectExactly(sourceId, c.fake.expectedEventIds('AUDIT_LOG'))
+    await expectExactlyStored(c, sourceId, c.fake.expectedEventIds('AUDIT_LOG'))
   })
 
   it('a config update applies from the next run (a newly enabled type is collected)', async () => {
@@ -218,14 +213,14 @@ describe('credentials and configuration', () => {
     c.fake.addGeneratedFiles('CODEX_SECURITY_LOG', 1, 5)
     const sourceId = await c.createSource()
     const first = await c.waitForRun(sourceId)
-    await expectExactly(sourceId, c.fake.expectedEventIds('CONVERSATION_MESSAGE'))
+    await expectExactlyStored(c, sourceId, c.fake.expectedEventIds('CONVERSATION_MESSAGE'))
     const current = await c.t.request('GET', c.sourcePath(sourceId))
     const source = current.json().source
     const put = await c.t.request('PUT', c.sourcePath(sourceId), { source: { ...source, config: { ...source.config, enabledEventType: ['CONVERSATION', 'CODEX_SECURITY'] } } }, { 'if-match': current.headers.etag as string })
     expect(put.statusCode).toBe(200)
     await c.restart(sourceId)
     await c.waitForRun(sourceId, first.id)
-    await expectExactly(sourceId, new Set([...c.fake.expectedEventIds('CONVERSATION_MESSAGE'), ...c.fake.expectedEventIds('CODEX_SECURITY_LOG')]))
+    await expectExactlyStored(c, sourceId, new Set([...c.fake.expectedEventIds('CONVERSATION_MESSAGE'), ...c.fake.expectedEventIds('CODEX_SECURITY_LOG')]))
   })
 
   it('deleting a source stops its run and removes what it stored', async () => {

@@ -1,18 +1,13 @@
 // End-to-end collection against the fake Logs Platform: each fault switch of the fake drives a run,
 // and the stored event set must then equal exactly what the fake published.
 import { afterEach, describe, expect, it } from 'vitest'
-import { type Collecting, makeDue, startCollecting } from '../../../helpers/collecting.js'
+import { type Collecting, expectExactlyStored, makeDue, startCollecting } from '../../../helpers/collecting.js'
 
 let c: Collecting
 afterEach(async () => {
   await c?.close()
 })
 
-async function expectExactly(sourceId: number, expected: Set<string>) {
-  const stored = await c.storedEventIds(sourceId)
-  expect(stored.rows).toBe(stored.ids.size)
-  expect([...stored.ids].sort()).toEqual([...expected].sort())
-}
 
 describe('ChatGPT Compliance collection', () => {
   it('collects every enabled type exactly once, with metadata, and reaches Collecting', async () => {
@@ -24,7 +19,7 @@ describe('ChatGPT Compliance collection', () => {
     const run = await c.waitForRun(sourceId)
     expect(run).toMatchObject({ status: 'succeeded', files: 5, eventsStored: 90, duplicatesSkipped: 0, quarantined: 0 })
     const expected = new Set([...c.fake.expectedEventIds('CONVERSATION_MESSAGE'), ...c.fake.expectedEventIds('AUDIT_LOG')])
-    await expectExactly(sourceId, expected)
+    await expectExactlyStored(c, sourceId, expected)
     expect((await c.source(sourceId)).state).toEqual({ state: 'Collecting' })
 
     // The event read API pages through all of them in a stable order, with metadata and the raw event.
@@ -58,6 +53,6 @@ describe('ChatGPT Compliance collection', () => {
     const second = await c.waitForRun(sourceId, first.id)
     expect(second).toMatchObject({ status: 'succeeded', files: 2, eventsStored: 20, duplicatesSkipped: 0 })
     expect(c.fake.requestsTo('signed')).toHaveLength(2)
-    await expectExactly(sourceId, c.fake.expectedEventIds())
+    await expectExactlyStored(c, sourceId, c.fake.expectedEventIds())
   })
 })
