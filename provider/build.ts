@@ -11,7 +11,7 @@ function option(name: string): string | undefined {
 const outDir = option('--out')
 const platforms = option('--platforms')?.split(',')
 const result = await buildProvider({ ...(outDir && { outDir }), ...(platforms && { platforms }) })
-console.log(`built terraform-provider-openc2c ${result.version} (${(result.bytes / 1024).toFixed(0)} KiB)`)
+console.log(`built terraform-provider-openc2c ${result.version} (${(result.bytes / 1024).toFixed(0)} KiB, of which V8 code cache ${(result.codeCacheBytes / 1024).toFixed(0)} KiB)`)
 console.log(`  executable: ${result.executable}`)
 console.log(`  mirror:     ${result.mirrorDir}`)
 for (const file of result.mirrorExecutables) console.log(`              ${file}`)

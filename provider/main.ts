@@ -17,7 +17,9 @@ async function main(argv: string[]): Promise<void> {
   const writeLine = guardStdout()
   const log = stderrLogger('openc2c')
   if (argv.includes('--version')) {
-    writeLine(`terraform-provider-openc2c ${PROVIDER_VERSION}`)
+    // The loader (packaging/executable.ts) records whether V8 took the embedded code cache.
+    const codeCache = (globalThis as { __openc2cCodeCache?: string }).__openc2cCodeCache ?? 'none'
+    writeLine(`terraform-provider-openc2c ${PROVIDER_VERSION} (node ${process.version}, code cache ${codeCache})`)
     return
   }
   const provider = new ProviderServer(openc2cProvider(), log) as ProviderServer<unknown>

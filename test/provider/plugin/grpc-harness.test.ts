@@ -371,3 +371,28 @@ async function configure(plugin: PluginConnection, endpoint: string): Promise<vo
   })
   expect(errors(response)).toEqual([])
 }
+
+describe('packaging', () => {
+  it('embeds a V8 code cache that this Node accepts, and reports it with --version', async () => {
+    const child = spawn(built.executable, ['--version'], { stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
+    const [code] = await once(child, 'exit')
+    expect(code).toBe(0)
+    expect(stdout).toMatch(/^terraform-provider-openc2c 0\.1\.0 \(node v\d+\.\d+\.\d+, code cache accepted\)/)
+  })
+
+  it('runs the same whether Node takes the file for CommonJS or for an ES module', async () => {
+    const { mkdtemp, writeFile, copyFile } = await import('node:fs/promises')
+    const { tmpdir } = await import('node:os')
+    const { join } = await import('node:path')
+    for (const type of ['module', 'commonjs']) {
+      const dir = await mkdtemp(join(tmpdir(), `openc2c-${type}-`))
+      await writeFile(join(dir, 'package.json'), JSON.stringify({ type }))
+      await copyFile(built.executable, join(dir, 'terraform-provider-openc2c_v0.1.0'))
+      const plugin = await launchProvider(join(dir, 'terraform-provider-openc2c_v0.1.0'))
+      expect((await call<{ status: string }>(plugin.health, 'Check', { service: 'plugin' })).status).toBe('SERVING')
+      expect((await plugin.shutdown()).code).toBe(0)
+    }
+  })
+})
