@@ -8,23 +8,23 @@
 //      and in reattach mode (one long-lived provider, what the e2e tests use)
 //   3. the same commands for the same number of terraform_data resources; the ratio is printed
 //
-// Goal: at most 3× terraform_data for 100 sources. Env: BENCH_REPEAT (runs per command, default 3; the
+// Goal: at most 3× terraform_data for 100 sources. Env: BENCH_REPEAT (runs per command, default 5; the
 // median is reported), BENCH_LAUNCHES (handshake samples, default 20), BENCH_SIZES (default "1,100").
 
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { buildProvider } from '../provider/packaging/bundle.js'
 import { PROVIDER_VERSION } from '../provider/version.js'
 import { startService, type RunningService } from '../test/helpers/service.js'
 import { launchProvider } from '../test/provider/helpers/plugin-client.js'
-import { startReattachedProvider, TerraformWorkspace, TERRAFORM } from '../test/provider/helpers/terraform.js'
+import { startReattachedProvider, TerraformWorkspace, TERRAFORM, type ReattachedProvider } from '../test/provider/helpers/terraform.js'
 import type { BuiltProvider } from '../test/provider/helpers/built-provider.js'
 import { machine, progress, table } from './lib/report.js'
 
-const REPEAT = Number(process.env.BENCH_REPEAT ?? 3)
+const REPEAT = Number(process.env.BENCH_REPEAT ?? 5)
 const LAUNCHES = Number(process.env.BENCH_LAUNCHES ?? 20)
 const SIZES = (process.env.BENCH_SIZES ?? '1,100').split(',').map(Number)
 const COMMANDS = ['plan', 'apply', 'no-op plan', 'destroy'] as const
@@ -96,32 +96,37 @@ async function measureHandshakes(provider: BuiltProvider): Promise<{ handshake: 
   return { handshake, node }
 }
 
-async function measureLifecycle(variant: Variant, sources: number, provider: BuiltProvider, service: RunningService): Promise<Record<Command, number[]>> {
+interface Lifecycle {
+  variant: Variant
+  sources: number
+  workspace: TerraformWorkspace
+  reattach: ReattachedProvider | undefined
+  times: Record<Command, number[]>
+}
+
+async function prepareLifecycle(variant: Variant, sources: number, provider: BuiltProvider, service: RunningService): Promise<Lifecycle> {
   const reattach = variant === 'openc2c (reattach)' ? await startReattachedProvider(provider, service) : undefined
-  const ws = await TerraformWorkspace.create({
+  const workspace = await TerraformWorkspace.create({
     provider,
     service,
     files: { 'main.tf': variant === 'terraform_data' ? terraformDataConfig(sources) : openc2cConfig(sources) },
     ...(reattach && { reattach }),
   })
-  const times: Record<Command, number[]> = { plan: [], apply: [], 'no-op plan': [], destroy: [] }
-  try {
-    await ws.expect(['init'], 0)
-    for (let run = 1; run <= REPEAT; run++) {
-      times.plan.push((await ws.expect(['plan', '-detailed-exitcode'], 2)).ms)
-      times.apply.push((await ws.expect(['apply', '-auto-approve'], 0)).ms)
-      times['no-op plan'].push((await ws.expect(['plan', '-detailed-exitcode'], 0)).ms)
-      times.destroy.push((await ws.expect(['destroy', '-auto-approve'], 0)).ms)
-      progress(
-        `${variant}, ${sources} source(s), run ${run}/${REPEAT}: ` +
-          COMMANDS.map((c) => `${c} ${seconds(times[c][times[c].length - 1] as number)} s`).join(', '),
-      )
-    }
-  } finally {
-    await ws.remove()
-    await reattach?.stop()
-  }
-  return times
+  await workspace.expect(['init'], 0)
+  return { variant, sources, workspace, reattach, times: { plan: [], apply: [], 'no-op plan': [], destroy: [] } }
+}
+
+/** One plan / apply / no-op plan / destroy cycle. */
+async function runCycle(lifecycle: Lifecycle, run: number): Promise<void> {
+  const { workspace: ws, times } = lifecycle
+  times.plan.push((await ws.expect(['plan', '-detailed-exitcode'], 2)).ms)
+  times.apply.push((await ws.expect(['apply', '-auto-approve'], 0)).ms)
+  times['no-op plan'].push((await ws.expect(['plan', '-detailed-exitcode'], 0)).ms)
+  times.destroy.push((await ws.expect(['destroy', '-auto-approve'], 0)).ms)
+  progress(
+    `${lifecycle.variant}, ${lifecycle.sources} source(s), run ${run}/${REPEAT}: ` +
+      COMMANDS.map((c) => `${c} ${seconds(times[c][times[c].length - 1] as number)} s`).join(', '),
+  )
 }
 
 async function main(): Promise<void> {
@@ -138,20 +143,29 @@ async function main(): Promise<void> {
 
   progress('starting the service (scheduler off)')
   const service = await startService({ env: { OPENC2C_SCHEDULER: 'off' } })
-  const results: Array<{ variant: Variant; sources: number; times: Record<Command, number[]> }> = []
+  const results: Lifecycle[] = []
+  const loadBefore = loadavg()[0] ?? 0
   try {
     for (const sources of SIZES) {
-      for (const variant of ['terraform_data', 'openc2c (launch)', 'openc2c (reattach)'] as const) {
-        progress(`${variant}, ${sources} source(s): init, then ${REPEAT}× plan / apply / no-op plan / destroy`)
-        results.push({ variant, sources, times: await measureLifecycle(variant, sources, provider, service) })
+      const lifecycles: Lifecycle[] = []
+      for (const variant of ['terraform_data', 'openc2c (launch)', 'openc2c (reattach)'] as const) lifecycles.push(await prepareLifecycle(variant, sources, provider, service))
+      // Runs alternate between the variants, so a load change on the machine hits all of them alike.
+      progress(`${sources} source(s): ${REPEAT} rounds of plan / apply / no-op plan / destroy, variants alternating`)
+      for (let run = 1; run <= REPEAT; run++) for (const lifecycle of lifecycles) await runCycle(lifecycle, run)
+      for (const lifecycle of lifecycles) {
+        await lifecycle.workspace.remove()
+        await lifecycle.reattach?.stop()
       }
+      results.push(...lifecycles)
     }
   } finally {
     await service.destroy()
     await rm(buildDir, { recursive: true, force: true })
   }
+  const loadAfter = loadavg()[0] ?? 0
 
-  console.log(`\n## Terraform provider (npm run bench:provider)\n\n${machine()}, terraform ${TERRAFORM}\n`)
+  console.log(`\n## Terraform provider (npm run bench:provider)\n\n${machine()}, terraform ${TERRAFORM}`)
+  console.log(`1-minute load average: ${loadBefore.toFixed(1)} before, ${loadAfter.toFixed(1)} after (other work on the machine makes figures noisy)\n`)
   console.log(
     table(
       ['provider start', 'median', 'p95', 'samples'],

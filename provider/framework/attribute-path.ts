@@ -22,14 +22,6 @@ export function toProtoPath(path: AttributePath): ProtoAttributePath {
   }
 }
 
-export function fromProtoPath(path: ProtoAttributePath | null | undefined): AttributePath {
-  return (path?.steps ?? []).map((step): PathStep => {
-    if (step.attribute_name) return { attribute: step.attribute_name }
-    if (step.element_key_string !== undefined && step.element_key_string !== '') return { key: step.element_key_string }
-    return { index: Number(step.element_key_int ?? 0) }
-  })
-}
-
 export function formatPath(path: AttributePath): string {
   return path.map((step, i) => ('attribute' in step ? (i === 0 ? step.attribute : `.${step.attribute}`) : 'key' in step ? `[${JSON.stringify(step.key)}]` : `[${step.index}]`)).join('')
 }

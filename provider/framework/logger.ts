@@ -28,5 +28,3 @@ export function stderrLogger(module = 'openc2c', minimum: LogLevel = levelFromEn
     },
   }
 }
-
-export const silentLogger: Logger = { log() {} }

@@ -168,10 +168,7 @@ export class ProviderServer<Client> {
           if (diagnostics.hasErrors) return { requires_replace: [] }
         }
         const { planned, requiresReplace } = planChange(resource.schema, prior, proposed, config)
-        if (planned && config) {
-          resource.modifyPlan?.({ prior, planned, config, requiresReplace, diagnostics })
-          diagnostics.add(...checkPlan(request.type_name, resource.schema, config, planned))
-        }
+        if (planned && config) diagnostics.add(...checkPlan(request.type_name, resource.schema, config, planned))
         return {
           planned_state: this.encode(resource.schema, planned),
           requires_replace: requiresReplace.map(toProtoPath),

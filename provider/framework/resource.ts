@@ -2,7 +2,6 @@
 // rules, self-checks, diagnostics); a resource only maps between Terraform values and the API.
 
 import type { Diagnostics } from './diagnostics.js'
-import type { AttributePath } from './attribute-path.js'
 import type { BlockSchema } from './schema.js'
 import type { Logger } from './logger.js'
 import type { TfRecord } from '../tfvalue/value.js'
@@ -14,22 +13,11 @@ export interface OperationContext {
   log: Logger
 }
 
-export interface PlanModification {
-  prior: TfRecord | null
-  /** Mutable: the planned object after the framework's generic rules. */
-  planned: TfRecord
-  config: TfRecord
-  /** Mutable: attribute paths whose change forces replacement. */
-  requiresReplace: AttributePath[]
-  diagnostics: Diagnostics
-}
-
 export interface ManagedResource<Client> {
   readonly typeName: string
   readonly schema: BlockSchema
   /** Static checks; config values may be unknown here and must then be skipped. */
   validateConfig?(config: TfRecord, diagnostics: Diagnostics): void
-  modifyPlan?(plan: PlanModification): void
   create(client: Client, planned: TfRecord, config: TfRecord, ctx: OperationContext): Promise<TfRecord>
   /** null when the remote object is gone; Terraform then plans to create it again. */
   read(client: Client, state: TfRecord, ctx: OperationContext): Promise<TfRecord | null>

@@ -13,23 +13,8 @@ export type CtyType =
   | readonly ['object', Readonly<Record<string, CtyType>>]
   | readonly ['tuple', readonly CtyType[]]
 
-export const listOf = (element: CtyType): CtyType => ['list', element]
 export const setOf = (element: CtyType): CtyType => ['set', element]
 export const mapOf = (element: CtyType): CtyType => ['map', element]
-export const objectOf = (attributes: Record<string, CtyType>): CtyType => ['object', attributes]
-export const tupleOf = (elements: CtyType[]): CtyType => ['tuple', elements]
-
-export type CollectionKind = 'list' | 'set' | 'map'
-
-export function isPrimitive(type: CtyType): type is PrimitiveType {
-  return type === 'string' || type === 'number' || type === 'bool'
-}
-
-export function collectionKind(type: CtyType): CollectionKind | undefined {
-  if (typeof type === 'string') return undefined
-  const kind = type[0]
-  return kind === 'list' || kind === 'set' || kind === 'map' ? kind : undefined
-}
 
 /** Compact JSON, as Terraform expects in Schema.Attribute.type and in the dynamic msgpack pair. */
 export function typeToJson(type: CtyType): string {
@@ -60,8 +45,4 @@ export function parseType(json: unknown): CtyType {
     default:
       throw new TypeError(`unknown type kind ${JSON.stringify(kind)}`)
   }
-}
-
-export function typesEqual(a: CtyType, b: CtyType): boolean {
-  return typeToJson(a) === typeToJson(b)
 }

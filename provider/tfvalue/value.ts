@@ -71,7 +71,3 @@ export function containsUnknown(value: TfValue | undefined): boolean {
   if (isRecord(value)) return Object.values(value).some(containsUnknown)
   return false
 }
-
-export function isWhollyKnown(value: TfValue | undefined): boolean {
-  return !containsUnknown(value)
-}
