@@ -22,6 +22,11 @@ export interface StartServiceOptions {
   nodeArgs?: string[]
   /** Milliseconds to wait for "listening"; default 60 s. */
   startTimeoutMs?: number
+  /**
+   * Called as soon as the process exists, before it listens: its scheduler may already be working
+   * when "listening" is read, so a test that kills it at an exact upstream request needs it earlier.
+   */
+  onSpawn?: (child: ChildProcess) => void
 }
 
 export interface RunningService {
@@ -74,6 +79,7 @@ export async function startService(options: StartServiceOptions = {}): Promise<R
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   })
+  options.onSpawn?.(child)
   let output = ''
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
   const baseUrl = await new Promise<string>((resolve, reject) => {

@@ -26,6 +26,7 @@ export interface StoredRun {
   files: number
   eventsStored: number
   duplicatesSkipped: number
+  quarantined: number
 }
 
 export async function openServiceDatabase(service: Pick<RunningService, 'location' | 'dataDir'>): Promise<Database> {
@@ -54,7 +55,8 @@ export async function readRuns(database: Database, sourceIds?: number[]): Promis
     files: number
     events_stored: number
     duplicates_skipped: number
-  }>`select id, source_id, generation, owner, status, started_at, finished_at, files, events_stored, duplicates_skipped
+    quarantined: number
+  }>`select id, source_id, generation, owner, status, started_at, finished_at, files, events_stored, duplicates_skipped, quarantined
      from source_runs ${sourceIds ? sql`where source_id = any(${sourceIds}::bigint[])` : sql``} order by id`.execute(database.db)
   return result.rows.map((r) => ({
     id: Number(r.id),
@@ -67,5 +69,6 @@ export async function readRuns(database: Database, sourceIds?: number[]): Promis
     files: Number(r.files),
     eventsStored: Number(r.events_stored),
     duplicatesSkipped: Number(r.duplicates_skipped),
+    quarantined: Number(r.quarantined),
   }))
 }
