@@ -238,8 +238,11 @@ export class ProviderServer<Client> {
     return { Error: '' }
   }
 
+  /** plan_destroy: Terraform asks us to plan destroys too (we answer null). get_provider_schema_optional:
+   * the schema never changes for one executable, so Terraform may reuse the copy it fetched from the
+   * first of the 2–5 processes it starts per command instead of asking each one. */
   private capabilities() {
-    return { plan_destroy: true, get_provider_schema_optional: false, move_resource_state: false }
+    return { plan_destroy: true, get_provider_schema_optional: true, move_resource_state: false }
   }
 
   private context(diagnostics: Diagnostics): OperationContext {

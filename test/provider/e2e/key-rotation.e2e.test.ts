@@ -107,12 +107,18 @@ describe.skipIf(!enabled)('write-only API key rotation, checked at the upstream'
 
   it('other updates keep the stored key (the provider sends the mask)', async () => {
     await ws.write('main.tf', CONFIG.replace('event_types        = ["AUDIT"]', 'event_types        = ["AUDIT", "AUTH"]'))
-    fake.resetRequests()
     await ws.expect(['apply', '-auto-approve'], 0, vars('sk-proj-not-sent', 2))
-    await waitForState((state) => state === 'Collecting' || state === 'Error', 'settled')
-    // Give the scheduler a few polls with the updated source, then check no request was refused.
-    await new Promise((resolve) => setTimeout(resolve, 1_500))
-    expect(await sourceState()).toBe('Collecting')
+    // An update does not start a run by itself (the next one is an hour away); the restart action does.
+    const attributes = await ws.attributes('openc2c_chatgpt_compliance_source', 's')
+    fake.resetRequests()
+    const restart = await api.request('POST', `collectors/${attributes.collector_id}/sources/${attributes.id}/action/restart`)
+    expect(restart.status).toBe(200)
+    const deadline = Date.now() + 30_000
+    while (fake.requestsTo('list').length === 0) {
+      if (Date.now() > deadline) throw new Error('the restarted source never called the upstream')
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
     expect(fake.requestsTo('list', 401)).toHaveLength(0)
+    expect(fake.requestsTo('list', 200).length).toBeGreaterThan(0)
   })
 })
