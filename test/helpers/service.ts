@@ -82,7 +82,7 @@ export async function startService(options: StartServiceOptions = {}): Promise<R
   options.onSpawn?.(child)
   let output = ''
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
-  const baseUrl = await new Promise<string>((resolve, reject) => {
+  const listening = new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`service did not start within ${options.startTimeoutMs ?? 60_000} ms:\n${output}`)), options.startTimeoutMs ?? 60_000)
     const onData = (chunk: Buffer) => {
       output += chunk.toString()
@@ -94,11 +94,28 @@ export async function startService(options: StartServiceOptions = {}): Promise<R
     }
     child.stdout!.on('data', onData)
     child.stderr!.on('data', onData)
-    void exited.then((code) => {
+    // 'close' comes after the output is read to the end: a process killed right after it logged
+    // "listening" (a test killing it at its first upstream request) still counts as started.
+    child.once('close', (code, signal) => {
       clearTimeout(timer)
-      reject(new Error(`service exited with ${code} before listening:\n${output}`))
+      reject(new Error(`service exited with ${signal ?? code} before listening:\n${output}`))
     })
   })
+
+  let baseUrl: string
+  try {
+    baseUrl = await listening
+  } catch (err) {
+    // Nobody gets a handle on a process that never listened: it must not outlive this call, nor
+    // the database and data directory made for it.
+    child.kill('SIGKILL')
+    await exited
+    if (!reuse) {
+      await location.cleanup().catch(() => {})
+      await fs.rm(dataDir, { recursive: true, force: true })
+    }
+    throw err
+  }
 
   const running: RunningService = {
     baseUrl,
