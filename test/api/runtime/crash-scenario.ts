@@ -80,6 +80,8 @@ export async function runCrashScenario(s: Scenario): Promise<void> {
     })
     const service = (last = result.service)
     const { kills, collectorId, sourceId } = result
+    const before = await getRuns(service, collectorId, sourceId)
+    log(`after the last kill: ${before.reduce((n, r) => n + r.eventsStored, 0)} of ${expected.size} events stored; the last process finishes the rest`)
     await waitUntil(async () => (await getRuns(service, collectorId, sourceId, 1))[0]?.status === 'succeeded', 'a succeeded run after the last restart', 240_000, 200)
     // A clean stop, so this process can open the embedded database directory too.
     expect(await service.stop()).toBe(0)

@@ -64,7 +64,7 @@ export interface KillLoopResult {
 
 export async function killAndRestart(options: KillLoopOptions): Promise<KillLoopResult> {
   const { fake, rng, env } = options
-  const fallbackMs = options.fallbackMs ?? 6000
+  const fallbackMs = options.fallbackMs ?? 10_000
   const log = options.log ?? (() => {})
   let service: RunningService | undefined
   let ids: { collectorId: number; sourceId: number } | undefined

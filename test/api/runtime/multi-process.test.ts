@@ -81,7 +81,8 @@ function ownerPid(owner: string): number {
   return Number(owner.split('-')[0])
 }
 
-describe('several processes on one Postgres', () => {
+// The three tests run side by side: each has its own database, processes and fakes.
+describe.concurrent('several processes on one Postgres', () => {
   it.skipIf(!usingPostgres)('two processes, six sources, slow bodies: no source ever runs twice at once, both processes work, every set is exact', { timeout: 180_000 }, async () => {
     const cluster = await startCluster(11)
     try {
