@@ -9,11 +9,17 @@
 //   3. the same commands for the same number of terraform_data resources; the ratio is printed
 //
 // Goal: at most 3× terraform_data for 100 sources. Env: BENCH_REPEAT (runs per command, default 5; the
-// median is reported), BENCH_LAUNCHES (handshake samples, default 20), BENCH_SIZES (default "1,100").
+// median is reported), BENCH_LAUNCHES (handshake samples, default 20), BENCH_SIZES (default "1,100"),
+// TEST_DATABASE_URL (service on Postgres instead of PGlite), BENCH_PROVIDER_DIR (benchmark an existing
+// build folder, holding terraform-provider-openc2c and mirror/, instead of building one).
+//
+// Fairness: both variants run with Terraform's default parallelism (10), in fresh working directories on
+// the same service, and the rounds alternate between variants so load changes on the shared machine hit
+// all of them alike; the load average is printed next to the figures.
 
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { cp, mkdtemp, rm } from 'node:fs/promises'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { buildProvider } from '../provider/packaging/bundle.js'
@@ -133,15 +139,26 @@ async function main(): Promise<void> {
   if (!TERRAFORM) throw new Error('bench:provider needs the terraform CLI on PATH')
   progress(`machine: ${machine()}`)
   const buildDir = await mkdtemp(join(tmpdir(), 'openc2c-bench-provider-'))
-  progress('building the provider (esbuild, single file)')
-  const build = await buildProvider({ outDir: buildDir })
-  const provider: BuiltProvider = { dir: buildDir, executable: build.executable, mirrorDir: build.mirrorDir, version: PROVIDER_VERSION }
-  progress(`built ${(build.bytes / 1024).toFixed(0)} KiB`)
+  let provider: BuiltProvider
+  if (process.env.BENCH_PROVIDER_DIR) {
+    // An earlier build (e.g. a copy of provider/dist from another commit), for before/after comparisons.
+    await cp(process.env.BENCH_PROVIDER_DIR, buildDir, { recursive: true })
+    provider = { dir: buildDir, executable: join(buildDir, 'terraform-provider-openc2c'), mirrorDir: join(buildDir, 'mirror'), version: PROVIDER_VERSION }
+    progress(`using the build copied from ${process.env.BENCH_PROVIDER_DIR}`)
+  } else {
+    progress('building the provider (esbuild, single file)')
+    const build = await buildProvider({ outDir: buildDir })
+    provider = { dir: buildDir, executable: build.executable, mirrorDir: build.mirrorDir, version: PROVIDER_VERSION }
+    progress(`built ${(build.bytes / 1024).toFixed(0)} KiB`)
+  }
 
   progress(`handshake: ${LAUNCHES} launches with AutoMTLS`)
   const launches = await measureHandshakes(provider)
 
-  progress('starting the service (scheduler off)')
+  // The service's latency under Terraform's 10 parallel operations dominates apply and destroy (measured:
+  // 100 source POSTs at concurrency 10 take ≈2.7 s on PGlite, ≈0.7 s on Postgres), so say which it was.
+  const database = process.env.TEST_DATABASE_URL ? 'Postgres (TEST_DATABASE_URL)' : 'PGlite'
+  progress(`starting the service (scheduler off, ${database})`)
   const service = await startService({ env: { OPENC2C_SCHEDULER: 'off' } })
   const results: Lifecycle[] = []
   const loadBefore = loadavg()[0] ?? 0
@@ -164,7 +181,7 @@ async function main(): Promise<void> {
   }
   const loadAfter = loadavg()[0] ?? 0
 
-  console.log(`\n## Terraform provider (npm run bench:provider)\n\n${machine()}, terraform ${TERRAFORM}`)
+  console.log(`\n## Terraform provider (npm run bench:provider)\n\n${machine()}, terraform ${TERRAFORM}, service database ${database}`)
   console.log(`1-minute load average: ${loadBefore.toFixed(1)} before, ${loadAfter.toFixed(1)} after (other work on the machine makes figures noisy)\n`)
   console.log(
     table(

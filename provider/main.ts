@@ -8,6 +8,7 @@
 import { guardStdout } from './plugin/stdout-guard.js'
 import { checkLaunchEnvironment, PLUGIN_PROTOCOL_VERSION } from './plugin/handshake.js'
 import { servePlugin } from './plugin/serve.js'
+import { warmUpDefinitions } from './plugin/grpc-definitions.js'
 import { ProviderServer } from './framework/provider-server.js'
 import { stderrLogger } from './framework/logger.js'
 import { openc2cProvider } from './resources/provider-config.js'
@@ -61,6 +62,8 @@ async function main(argv: string[]): Promise<void> {
   })
   process.on('SIGTERM', () => void running.stop().then(() => process.exit(0)))
   writeLine(running.handshake)
+  // Terraform now spends ≈15 ms setting up TLS before its first call: build the protobuf types meanwhile.
+  setImmediate(warmUpDefinitions)
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {

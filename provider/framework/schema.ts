@@ -27,10 +27,18 @@ export interface BlockSchema {
   attributes: Record<string, AttributeSpec>
 }
 
+/** Schemas are constants, and every value decoded or encoded needs the object type of its schema. */
+const objectTypes = new WeakMap<BlockSchema, CtyType>()
+
 export function objectTypeOf(schema: BlockSchema): CtyType {
-  const attributes: Record<string, CtyType> = Object.create(null)
-  for (const [name, spec] of Object.entries(schema.attributes)) attributes[name] = spec.type
-  return ['object', attributes]
+  let type = objectTypes.get(schema)
+  if (!type) {
+    const attributes: Record<string, CtyType> = Object.create(null)
+    for (const [name, spec] of Object.entries(schema.attributes)) attributes[name] = spec.type
+    type = ['object', attributes]
+    objectTypes.set(schema, type)
+  }
+  return type
 }
 
 /** Structural rules Terraform enforces when it loads a schema; checked in tests so a bad schema fails

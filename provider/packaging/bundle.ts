@@ -5,8 +5,8 @@
 //
 // Values fixed at build time are embedded as JSON (nothing is read from disk at run time; runtime .proto
 // loading dies with ENOENT once bundled, spec §4 item 8): the protocol descriptor parsed from our .proto
-// files, and the ChatGPT config contract taken from the shared TypeBox schema (so TypeBox, ≈100 KiB, stays
-// out of the bundle).
+// files, the ChatGPT config contract taken from the shared TypeBox schema (so TypeBox, ≈100 KiB, stays
+// out of the bundle), and the serialized GetProviderSchema response (plugin/prebuilt.ts).
 //
 // The executable is a small loader around the bundled program and a V8 code cache made by running it
 // once (executable.ts, code-cache.ts): that halves what each of Terraform's launches costs beyond bare
@@ -17,7 +17,10 @@ import { chmod, copyFile, mkdir, rm, stat, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseProtocolDefinitions } from '../proto/parse-definitions.js'
+import { ProviderServer } from '../framework/provider-server.js'
+import { serviceDefinitions } from '../plugin/grpc-definitions.js'
 import { chatgptContract } from '../resources/chatgpt-contract.js'
+import { openc2cProvider } from '../resources/provider-config.js'
 import { PROVIDER_ADDRESS, PROVIDER_VERSION } from '../version.js'
 import { produceCodeCache } from './code-cache.js'
 import { executableText } from './executable.js'
@@ -45,6 +48,12 @@ export interface BuildResult {
   codeCacheBytes: number
 }
 
+/** The GetProviderSchema response as the provider would serialize it (plugin/prebuilt.ts). */
+function schemaResponseBase64(): string {
+  const server = new ProviderServer(openc2cProvider(), { log() {} })
+  return serviceDefinitions().provider.GetProviderSchema!.responseSerialize(server.getProviderSchema()).toString('base64')
+}
+
 export async function buildProvider(options: BuildOptions = {}): Promise<BuildResult> {
   const outDir = options.outDir ?? join(PROVIDER_ROOT, 'dist')
   const platforms = options.platforms ?? ['linux_amd64']
@@ -52,6 +61,7 @@ export async function buildProvider(options: BuildOptions = {}): Promise<BuildRe
   const buildTimeModules: Array<{ file: RegExp; exportName: string; json: string }> = [
     { file: /[\\/]provider[\\/]proto[\\/]descriptor\.ts$/, exportName: 'protocolDescriptor', json: JSON.stringify(parseProtocolDefinitions()) },
     { file: /[\\/]provider[\\/]resources[\\/]chatgpt-contract\.ts$/, exportName: 'chatgptContract', json: JSON.stringify(chatgptContract()) },
+    { file: /[\\/]provider[\\/]plugin[\\/]prebuilt\.ts$/, exportName: 'prebuiltSchemaResponse', json: JSON.stringify(schemaResponseBase64()) },
   ]
   const executable = join(outDir, EXECUTABLE_NAME)
   await rm(outDir, { recursive: true, force: true })

@@ -1,11 +1,12 @@
 // gRPC service definitions for the provider and the go-plugin side services, built straight from the
 // protobufjs descriptor. @grpc/proto-loader would also work, but it converts every type into a full
 // FileDescriptorProto for reflection we never use: ≈20 ms of each launch, and Terraform launches the
-// provider 2–5 times per command.
+// provider 2–5 times per command. The shape is the one @grpc/grpc-js clients take too (the tests play
+// Terraform with them), but nothing here loads grpc-js: the provider serves with grpc-server.ts.
 
-import * as grpc from '@grpc/grpc-js'
 import protobuf from 'protobufjs/light.js'
 import { protocolDescriptor } from '../proto/descriptor.js'
+import type { MethodDefinition, ServiceDefinition } from './grpc-server.js'
 
 // Field names stay as on the wire (snake_case, the descriptor keeps case); int64 as JS numbers (schema
 // versions, list indexes); enums by name ("ERROR"); absent scalars read as 0/""/false; a oneof also
@@ -20,43 +21,74 @@ export const SERVICE_NAMES = {
   broker: 'plugin.GRPCBroker',
 } as const
 
-type ServiceKey = keyof typeof SERVICE_NAMES
+export type ServiceKey = keyof typeof SERVICE_NAMES
 
-export type ServiceDefinitions = Record<ServiceKey, grpc.ServiceDefinition>
+export type ServiceDefinitions = Record<ServiceKey, ServiceDefinition>
 
 let cached: ServiceDefinitions | undefined
+let root: protobuf.Root | undefined
 
+/**
+ * The services' method tables. Paths and streaming flags come straight from the descriptor; the protobufjs
+ * types behind each method's (de)serializers are built on first use (or by warmUpDefinitions), so a launch
+ * does not pay for them before it prints the handshake line.
+ */
 export function serviceDefinitions(): ServiceDefinitions {
   if (cached) return cached
-  const root = protobuf.Root.fromJSON(protocolDescriptor())
+  const descriptor = protocolDescriptor()
   const definitions = {} as ServiceDefinitions
-  for (const [key, name] of Object.entries(SERVICE_NAMES) as Array<[ServiceKey, string]>) definitions[key] = serviceDefinition(root, name)
+  for (const [key, name] of Object.entries(SERVICE_NAMES) as Array<[ServiceKey, string]>) definitions[key] = serviceDefinition(descriptor, name)
   cached = definitions
   return cached
 }
 
-function serviceDefinition(root: protobuf.Root, serviceName: string): grpc.ServiceDefinition {
-  const service = root.lookupService(serviceName)
-  const definition: Record<string, grpc.MethodDefinition<object, object>> = {}
-  for (const method of service.methodsArray) {
-    method.resolve()
-    const request = method.resolvedRequestType as protobuf.Type
-    const response = method.resolvedResponseType as protobuf.Type
-    definition[method.name] = {
-      path: `/${serviceName}/${method.name}`,
-      requestStream: Boolean(method.requestStream),
-      responseStream: Boolean(method.responseStream),
-      requestSerialize: (value: object) => Buffer.from(request.encode(request.fromObject(value)).finish()),
-      requestDeserialize: (bytes: Buffer) => request.toObject(request.decode(bytes), CONVERSION),
-      responseSerialize: (value: object) => Buffer.from(response.encode(response.fromObject(value)).finish()),
-      responseDeserialize: (bytes: Buffer) => response.toObject(response.decode(bytes), CONVERSION),
-      originalName: method.name,
-    }
-  }
-  return definition as grpc.ServiceDefinition
+/** Builds every method's protobufjs types now; main.ts calls it right after the handshake, while Terraform
+ * sets up its TLS connection. */
+export function warmUpDefinitions(): void {
+  lookupRoot()
 }
 
-/** Client constructors for the services, used by the test harness to play Terraform. */
-export function clientConstructor(key: ServiceKey): grpc.ServiceClientConstructor {
-  return grpc.makeGenericClientConstructor(serviceDefinitions()[key], SERVICE_NAMES[key])
+function lookupRoot(): protobuf.Root {
+  root ??= protobuf.Root.fromJSON(protocolDescriptor())
+  return root
+}
+
+interface MethodJson {
+  requestType: string
+  responseType: string
+  requestStream?: boolean
+  responseStream?: boolean
+}
+
+function serviceDefinition(descriptor: protobuf.INamespace, serviceName: string): ServiceDefinition {
+  let namespace: protobuf.INamespace | undefined = descriptor
+  for (const part of serviceName.split('.')) namespace = namespace?.nested?.[part] as protobuf.INamespace | undefined
+  const methods = (namespace as { methods?: Record<string, MethodJson> } | undefined)?.methods
+  if (!methods) throw new Error(`no service ${serviceName} in the protocol descriptor`)
+  const definition: Record<string, MethodDefinition> = {}
+  for (const [name, method] of Object.entries(methods)) {
+    let types: { request: protobuf.Type; response: protobuf.Type } | undefined
+    const resolve = (): { request: protobuf.Type; response: protobuf.Type } => {
+      if (types) return types
+      const resolved = lookupRoot().lookupService(serviceName).methods[name] as protobuf.Method
+      resolved.resolve()
+      types = { request: resolved.resolvedRequestType as protobuf.Type, response: resolved.resolvedResponseType as protobuf.Type }
+      return types
+    }
+    const serialize = (type: protobuf.Type, value: object): Buffer => {
+      const bytes = type.encode(type.fromObject(value)).finish()
+      return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+    }
+    definition[name] = {
+      path: `/${serviceName}/${name}`,
+      requestStream: Boolean(method.requestStream),
+      responseStream: Boolean(method.responseStream),
+      requestSerialize: (value: object) => serialize(resolve().request, value),
+      requestDeserialize: (bytes: Buffer) => resolve().request.toObject(resolve().request.decode(bytes), CONVERSION),
+      responseSerialize: (value: object) => serialize(resolve().response, value),
+      responseDeserialize: (bytes: Buffer) => resolve().response.toObject(resolve().response.decode(bytes), CONVERSION),
+      originalName: name,
+    }
+  }
+  return definition
 }

@@ -1,27 +1,28 @@
 // Binds ProviderServer to the tfplugin6.Provider gRPC service. Every handler answers; an exception that
 // escapes becomes an ERROR diagnostic so Terraform shows its message instead of "Unknown error".
 
-import type * as grpc from '@grpc/grpc-js'
 import { diagnosticsFromError, toProtoDiagnostic } from '../framework/diagnostics.js'
 import type { ProviderServer } from '../framework/provider-server.js'
+import { SerializedResponse, type ServiceImplementation, type UnaryHandler } from './grpc-server.js'
+import { prebuiltSchemaResponse } from './prebuilt.js'
 
 type Handler = (request: never) => unknown
 
-function unary(rpc: string, handler: Handler): grpc.handleUnaryCall<unknown, unknown> {
-  return (call, callback) => {
-    Promise.resolve()
-      .then(() => handler(call.request as never))
-      .then(
-        (response) => callback(null, response),
-        (error: unknown) => callback(null, { diagnostics: diagnosticsFromError(error, rpc).map(toProtoDiagnostic) }),
-      )
+function unary(rpc: string, handler: Handler): UnaryHandler {
+  return (request: never) => {
+    try {
+      return Promise.resolve(handler(request)).catch((error: unknown) => ({ diagnostics: diagnosticsFromError(error, rpc).map(toProtoDiagnostic) }))
+    } catch (error) {
+      return { diagnostics: diagnosticsFromError(error, rpc).map(toProtoDiagnostic) }
+    }
   }
 }
 
-export function providerServiceImplementation(server: ProviderServer<unknown>): grpc.UntypedServiceImplementation {
+export function providerServiceImplementation(server: ProviderServer<unknown>): ServiceImplementation {
+  const prebuiltSchema = prebuiltSchemaResponse()
   return {
     GetMetadata: unary('GetMetadata', () => server.getMetadata()),
-    GetProviderSchema: unary('GetProviderSchema', () => server.getProviderSchema()),
+    GetProviderSchema: unary('GetProviderSchema', () => (prebuiltSchema ? new SerializedResponse(Buffer.from(prebuiltSchema, 'base64')) : server.getProviderSchema())),
     ValidateProviderConfig: unary('ValidateProviderConfig', (r) => server.validateProviderConfig(r)),
     ValidateResourceConfig: unary('ValidateResourceConfig', (r) => server.validateResourceConfig(r)),
     ValidateDataResourceConfig: unary('ValidateDataResourceConfig', (r) => server.validateDataResourceConfig(r)),
@@ -32,6 +33,6 @@ export function providerServiceImplementation(server: ProviderServer<unknown>): 
     ApplyResourceChange: unary('ApplyResourceChange', (r) => server.applyResourceChange(r)),
     ImportResourceState: unary('ImportResourceState', (r) => server.importResourceState(r)),
     ReadDataSource: unary('ReadDataSource', (r) => server.readDataSource(r)),
-    StopProvider: (_call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => callback(null, server.stopProvider()),
+    StopProvider: () => server.stopProvider(),
   }
 }

@@ -1,15 +1,15 @@
 // Runs the gRPC server a go-plugin host connects to. Used by main.ts (one process per Terraform launch,
 // or one long-lived process in --debug/reattach mode) and directly by in-process tests.
 
-import * as grpc from '@grpc/grpc-js'
 import { generateServerCertificate } from './certificate.js'
 import { goPluginServices } from './go-plugin-services.js'
 import { serviceDefinitions } from './grpc-definitions.js'
+import { GrpcServer, type TlsOptions } from './grpc-server.js'
 import { handshakeLine } from './handshake.js'
 import { providerServiceImplementation } from './provider-service.js'
 import type { ProviderServer } from '../framework/provider-server.js'
 
-// grpc-js caps received messages at 4 MB; a plan or state for hundreds of sources can exceed that.
+// A plan or state for hundreds of sources can exceed gRPC's customary 4 MB.
 const MAX_MESSAGE_BYTES = 256 * 1024 * 1024
 
 export interface ServeOptions {
@@ -32,25 +32,18 @@ export interface RunningPlugin {
 
 export async function servePlugin(options: ServeOptions): Promise<RunningPlugin> {
   const definitions = serviceDefinitions()
-  const server = new grpc.Server({
-    'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
-    'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
-  })
-  let stopping: Promise<void> | undefined
-  const stop = (): Promise<void> =>
-    (stopping ??= new Promise<void>((resolve) => {
-      sidecars.endStreams()
-      // Give in-flight calls a moment, then cut the rest; the host kills us ≈2 s after Shutdown anyway.
-      const force = setTimeout(() => server.forceShutdown(), 500)
-      server.tryShutdown(() => {
-        clearTimeout(force)
-        resolve()
-      })
-    }))
-  const sidecars = goPluginServices(() => {
-    if (options.ignoreShutdown) return
-    void stop().then(() => options.onShutdown?.())
-  })
+  const server = new GrpcServer({ maxReceiveBytes: MAX_MESSAGE_BYTES })
+  // Give in-flight calls a moment, then cut the rest; the host kills us ≈2 s after Shutdown anyway.
+  const stop = (): Promise<void> => server.close(500)
+  const sidecars = goPluginServices(
+    () => {
+      if (options.ignoreShutdown) return
+      void stop().then(() => options.onShutdown?.())
+    },
+    () => {
+      if (!options.ignoreShutdown) server.endOpenStreams()
+    },
+  )
   server.addService(definitions.provider, providerServiceImplementation(options.provider))
   server.addService(definitions.health, sidecars.health)
   server.addService(definitions.controller, sidecars.controller)
@@ -58,18 +51,13 @@ export async function servePlugin(options: ServeOptions): Promise<RunningPlugin>
   server.addService(definitions.broker, sidecars.broker)
 
   let certificateDer: Buffer | undefined
-  let credentials = grpc.ServerCredentials.createInsecure()
+  let tls: TlsOptions | undefined
   if (options.clientCertificatePem) {
     const certificate = generateServerCertificate()
     certificateDer = certificate.certificateDer
-    credentials = grpc.ServerCredentials.createSsl(
-      Buffer.from(options.clientCertificatePem),
-      [{ private_key: Buffer.from(certificate.privateKeyPem), cert_chain: Buffer.from(certificate.certificatePem) }],
-      true, // mTLS: the host must present the certificate it put in PLUGIN_CLIENT_CERT
-    )
+    // mTLS: the host must present the certificate it put in PLUGIN_CLIENT_CERT.
+    tls = { key: certificate.privateKeyPem, cert: certificate.certificatePem, ca: options.clientCertificatePem }
   }
-  const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(`${options.host ?? '127.0.0.1'}:0`, credentials, (error, boundPort) => (error ? reject(error) : resolve(boundPort)))
-  })
+  const port = await server.listen(options.host ?? '127.0.0.1', tls)
   return { port, handshake: handshakeLine(port, certificateDer), stop }
 }

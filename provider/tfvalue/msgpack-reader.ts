@@ -141,6 +141,23 @@ export class MsgpackReader {
   }
 
   private utf8(length: number): string {
+    // Short ASCII strings without TextDecoder (see MsgpackWriter.string); anything else is validated by it.
+    if (length <= 64) {
+      this.require(length)
+      const bytes = this.bytes
+      const start = this.position
+      let text = ''
+      let i = 0
+      for (; i < length; i++) {
+        const byte = bytes[start + i] as number
+        if (byte >= 0x80) break
+        text += String.fromCharCode(byte)
+      }
+      if (i === length) {
+        this.position += length
+        return text
+      }
+    }
     return textDecoder.decode(this.take(length))
   }
 

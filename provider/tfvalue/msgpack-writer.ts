@@ -74,6 +74,24 @@ export class MsgpackWriter {
   }
 
   string(value: string): void {
+    // Most strings Terraform sends are short ASCII (names, ids, enum values): copying the char codes
+    // beats TextEncoder, whose call into C++ dominated string encoding in profiles.
+    const length = value.length
+    if (length < 32) {
+      this.ensure(1 + length)
+      const start = this.length + 1
+      let i = 0
+      for (; i < length; i++) {
+        const code = value.charCodeAt(i)
+        if (code >= 0x80) break
+        this.buffer[start + i] = code
+      }
+      if (i === length) {
+        this.buffer[this.length] = 0xa0 | length
+        this.length = start + length
+        return
+      }
+    }
     const bytes = textEncoder.encode(value)
     const n = bytes.length
     if (n < 32) this.byte(0xa0 | n)

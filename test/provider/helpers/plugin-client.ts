@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { createInterface } from 'node:readline'
 import { generateServerCertificate } from '../../../provider/plugin/certificate.js'
-import { clientConstructor } from '../../../provider/plugin/grpc-definitions.js'
+import { SERVICE_NAMES, serviceDefinitions, type ServiceKey } from '../../../provider/plugin/grpc-definitions.js'
 import { MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE, parseHandshakeLine, type ParsedHandshake } from '../../../provider/plugin/handshake.js'
 
 export interface LaunchOptions {
@@ -110,4 +110,9 @@ export function call<T = Record<string, unknown>>(client: grpc.Client, method: s
     if (!fn) return reject(new Error(`no method ${method}`))
     fn.call(client, request, { deadline: Date.now() + deadlineMs }, (error, response) => (error ? reject(error) : resolve(response)))
   })
+}
+
+/** Client constructors for the services, from the provider's own definitions (same shape as grpc-js's). */
+export function clientConstructor(key: ServiceKey): grpc.ServiceClientConstructor {
+  return grpc.makeGenericClientConstructor(serviceDefinitions()[key] as unknown as grpc.ServiceDefinition, SERVICE_NAMES[key])
 }

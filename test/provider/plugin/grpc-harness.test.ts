@@ -382,6 +382,42 @@ describe('packaging', () => {
     expect(stdout).toMatch(/^terraform-provider-openc2c 0\.1\.0 \(node v\d+\.\d+\.\d+, code cache accepted\)/)
   })
 
+  it('still starts, compiling as usual, when V8 rejects the embedded cache (a different Node build)', async () => {
+    const { mkdtemp, readFile, writeFile } = await import('node:fs/promises')
+    const { tmpdir } = await import('node:os')
+    const { join } = await import('node:path')
+    const text = await readFile(built.executable, 'utf8')
+    const mark = text.lastIndexOf('\n//@cache\n') + '\n//@cache\n'.length
+    // Same length, other bytes: what a cache from another V8 looks like to this one (its checks fail).
+    const cache = Buffer.from(text.slice(mark).trim(), 'base64')
+    for (let i = 0; i < 64; i++) cache[i] = (cache[i] as number) ^ 0x5a
+    const dir = await mkdtemp(join(tmpdir(), 'openc2c-cache-'))
+    const file = join(dir, 'terraform-provider-openc2c')
+    await writeFile(file, `${text.slice(0, mark)}${cache.toString('base64')}\n`, { mode: 0o755 })
+    const child = spawn(file, ['--version'], { stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
+    expect((await once(child, 'exit'))[0]).toBe(0)
+    expect(stdout).toMatch(/code cache rejected\)/)
+    const plugin = await launchProvider(file)
+    expect((await call<{ status: string }>(plugin.health, 'Check', { service: 'plugin' })).status).toBe('SERVING')
+    expect((await plugin.shutdown()).code).toBe(0)
+  })
+
+  it('starts from a relative path with spaces in it, as Terraform runs .terraform/providers/...', async () => {
+    const { mkdtemp, mkdir, copyFile } = await import('node:fs/promises')
+    const { tmpdir } = await import('node:os')
+    const { join } = await import('node:path')
+    const dir = await mkdtemp(join(tmpdir(), 'openc2c-cwd-'))
+    await mkdir(join(dir, 'with space', '.terraform'), { recursive: true })
+    await copyFile(built.executable, join(dir, 'with space', '.terraform', 'terraform-provider-openc2c_v0.1.0'))
+    const child = spawn('.terraform/terraform-provider-openc2c_v0.1.0', ['--version'], { cwd: join(dir, 'with space'), stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
+    expect((await once(child, 'exit'))[0]).toBe(0)
+    expect(stdout).toMatch(/code cache accepted\)/)
+  })
+
   it('runs the same whether Node takes the file for CommonJS or for an ES module', async () => {
     const { mkdtemp, writeFile, copyFile } = await import('node:fs/promises')
     const { tmpdir } = await import('node:os')
