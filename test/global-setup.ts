@@ -5,8 +5,11 @@
 // - neither: embedded PGlite, copied per test from a migrated template built here once.
 import pg from 'pg'
 import { pgliteTemplate } from './helpers/db.js'
+import { serviceEntry } from './helpers/service-bundle.js'
 
 export default async function setup(): Promise<(() => Promise<void>) | void> {
+  // Build the service bundle once up front rather than in the first test that spawns the service.
+  await serviceEntry()
   let teardown: (() => Promise<void>) | undefined
   if (!process.env.TEST_DATABASE_URL && process.env.TEST_POSTGRES === 'container') {
     const { PostgreSqlContainer } = await import('@testcontainers/postgresql')

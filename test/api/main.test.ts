@@ -7,17 +7,18 @@ import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { pgliteTemplate } from '../helpers/db.js'
 import { ROOT } from '../helpers/service.js'
+import { serviceEntry } from '../helpers/service-bundle.js'
 
 interface Run {
   code: number | null
   output: string
 }
 
-/** Starts api/main.ts; resolves once it listens (then calls `whileUp` and stops it) or exits. */
-function runService(env: Record<string, string>, whileUp?: (baseUrl: string, outputSoFar: string) => Promise<void>): Promise<Run> {
+/** Starts the service bundle; resolves once it listens (then calls `whileUp` and stops it) or exits. */
+async function runService(env: Record<string, string>, whileUp?: (baseUrl: string, outputSoFar: string) => Promise<void>): Promise<Run> {
   const fullEnv: Record<string, string> = { ...(process.env as Record<string, string>), PORT: '0', LOG_LEVEL: 'info', ...env }
   for (const name of ['DATABASE_URL', 'OPENC2C_ACCESS_ID', 'OPENC2C_ACCESS_KEY', 'OPENC2C_SECRET_KEY']) if (!(name in env)) delete fullEnv[name]
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'api/main.ts')], { cwd: ROOT, env: fullEnv, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, ['--enable-source-maps', await serviceEntry()], { cwd: ROOT, env: fullEnv, stdio: ['ignore', 'pipe', 'pipe'] })
   let output = ''
   let started = false
   return new Promise((resolve) => {
@@ -82,6 +83,36 @@ describe('npm start on the embedded database', () => {
     const run = await runService({ OPENC2C_DATA_DIR: dataDir, PORT: 'nope' })
     expect(run.code).toBe(2)
     expect(run.output).toContain('PORT must be an integer')
+  })
+})
+
+describe('the npm start script', () => {
+  it('builds the service and serves it', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'openc2c-npm-start-'))
+    await fs.cp(await pgliteTemplate(), path.join(dir, 'pgdata'), { recursive: true })
+    const env: Record<string, string> = { ...(process.env as Record<string, string>), PORT: '0', OPENC2C_DATA_DIR: dir, OPENC2C_ACCESS_ID: 'npm', OPENC2C_ACCESS_KEY: 'npm-start-key-1234' }
+    delete env.DATABASE_URL
+    // Its own process group, so that npm, its shell and node all stop together.
+    const child = spawn('npm', ['start'], { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] })
+    let output = ''
+    try {
+      const baseUrl = await new Promise<string>((resolve, reject) => {
+        const onData = (chunk: Buffer) => {
+          output += chunk.toString()
+          const match = /"address":"(http:\/\/[^"]+)".*"msg":"openc2c listening"/.exec(output)
+          if (match) resolve(match[1]!)
+        }
+        child.stdout.on('data', onData)
+        child.stderr.on('data', onData)
+        child.on('exit', (code) => reject(new Error(`npm start exited with ${code}:\n${output}`)))
+      })
+      const res = await fetch(`${baseUrl}/api/v1/collectors`, { headers: { authorization: `Basic ${Buffer.from('npm:npm-start-key-1234').toString('base64')}` } })
+      expect(res.status).toBe(200)
+    } finally {
+      process.kill(-child.pid!, 'SIGTERM')
+      await new Promise((r) => child.once('exit', r))
+      await fs.rm(dir, { recursive: true, force: true })
+    }
   })
 })
 

@@ -1,5 +1,5 @@
-// The real service as a child process (`node --import tsx api/main.ts`), the way `npm start` runs
-// it, on a free port and a fresh database (PGlite directory, or a fresh Postgres database when
+// The real service as a child process (the bundle `npm start` runs, see service-bundle.ts), on a
+// free port and a fresh database (PGlite directory, or a fresh Postgres database when
 // TEST_DATABASE_URL is set). For end-to-end tests: Terraform, crash and multi-process tests.
 import { type ChildProcess, spawn } from 'node:child_process'
 import crypto from 'node:crypto'
@@ -8,6 +8,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createTestDatabaseLocation, type TestDatabaseLocation } from './db.js'
+import { serviceEntry } from './service-bundle.js'
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 
@@ -74,7 +75,7 @@ export async function startService(options: StartServiceOptions = {}): Promise<R
   }
   if (!location.databaseUrl) delete env.DATABASE_URL
 
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', path.join(ROOT, 'api/main.ts')], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--enable-source-maps', await serviceEntry()], {
     cwd: ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
