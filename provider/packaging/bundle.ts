@@ -11,6 +11,12 @@
 // The executable is a small loader around the bundled program and a V8 code cache made by running it
 // once (executable.ts, code-cache.ts): that halves what each of Terraform's launches costs beyond bare
 // node.
+//
+// @grpc/grpc-js serves the protocol. It requires @grpc/proto-loader only inside two functions that load
+// .proto files for its channelz admin service and for ORCA load reports, neither of which a provider
+// enables (and neither would work bundled: they read .proto files from grpc-js's folder). The bundle gets
+// a stub in its place, which keeps proto-loader, the full protobufjs with its .proto parser, long and
+// lodash.camelcase out of what every launch reads and V8 pre-parses.
 
 import { build } from 'esbuild'
 import { chmod, copyFile, mkdir, rm, stat, writeFile } from 'node:fs/promises'
@@ -81,6 +87,16 @@ export async function buildProvider(options: BuildOptions = {}): Promise<BuildRe
     legalComments: 'eof',
     logLevel: 'silent',
     plugins: [
+      {
+        name: 'stub-grpc-proto-loader',
+        setup(pluginBuild) {
+          pluginBuild.onResolve({ filter: /^@grpc\/proto-loader$/ }, () => ({ path: 'proto-loader', namespace: 'openc2c-stub' }))
+          pluginBuild.onLoad({ filter: /.*/, namespace: 'openc2c-stub' }, () => ({
+            contents: 'module.exports = { loadSync() { throw new Error("@grpc/proto-loader is not bundled (channelz and ORCA are off)") } }',
+            loader: 'js',
+          }))
+        },
+      },
       {
         name: 'embed-build-time-values',
         setup(pluginBuild) {

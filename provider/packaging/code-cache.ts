@@ -49,7 +49,7 @@ export async function produceCodeCache(executable: string, outFile: string): Pro
   const handshake = parseHandshakeLine(line)
   const credentials = grpc.credentials.createSsl(Buffer.from(handshake.serverCertificatePem ?? ''), Buffer.from(client.privateKeyPem), Buffer.from(client.certificatePem))
   const options = { 'grpc.ssl_target_name_override': 'localhost', 'grpc.default_authority': 'localhost' }
-  const definitions = serviceDefinitions() as unknown as Record<keyof typeof SERVICE_NAMES, grpc.ServiceDefinition>
+  const definitions = serviceDefinitions()
   const Provider = grpc.makeGenericClientConstructor(definitions.provider, SERVICE_NAMES.provider)
   const Controller = grpc.makeGenericClientConstructor(definitions.controller, SERVICE_NAMES.controller)
   const Health = grpc.makeGenericClientConstructor(definitions.health, SERVICE_NAMES.health)

@@ -1,12 +1,15 @@
 // gRPC service definitions for the provider and the go-plugin side services, built straight from the
-// protobufjs descriptor. @grpc/proto-loader would also work, but it converts every type into a full
-// FileDescriptorProto for reflection we never use: ≈20 ms of each launch, and Terraform launches the
-// provider 2–5 times per command. The shape is the one @grpc/grpc-js clients take too (the tests play
-// Terraform with them), but nothing here loads grpc-js: the provider serves with grpc-server.ts.
+// protobufjs descriptor embedded at build time, in the shape @grpc/grpc-js takes (grpc.ServiceDefinition):
+// the provider's server and the tests' clients (which play Terraform) both use them. @grpc/proto-loader
+// would also work, but it converts every type into a full FileDescriptorProto for reflection we never use:
+// ≈20 ms of each launch, and Terraform launches the provider 2–5 times per command.
+//
+// Only types are imported from grpc-js here, so the build (packaging/bundle.ts) can serialize the schema
+// response with these definitions without loading a gRPC server.
 
+import type * as grpc from '@grpc/grpc-js'
 import protobuf from 'protobufjs/light.js'
 import { protocolDescriptor } from '../proto/descriptor.js'
-import type { MethodDefinition, ServiceDefinition } from './grpc-server.js'
 
 // Field names stay as on the wire (snake_case, the descriptor keeps case); int64 as JS numbers (schema
 // versions, list indexes); enums by name ("ERROR"); absent scalars read as 0/""/false; a oneof also
@@ -23,7 +26,15 @@ export const SERVICE_NAMES = {
 
 export type ServiceKey = keyof typeof SERVICE_NAMES
 
-export type ServiceDefinitions = Record<ServiceKey, ServiceDefinition>
+export type ServiceDefinitions = Record<ServiceKey, grpc.ServiceDefinition>
+
+/**
+ * A response already in protobuf form (plugin/prebuilt.ts): a handler may answer with one, and the
+ * response serializer sends its bytes as they are instead of encoding an object.
+ */
+export class SerializedResponse {
+  constructor(readonly bytes: Buffer) {}
+}
 
 let cached: ServiceDefinitions | undefined
 let root: protobuf.Root | undefined
@@ -60,12 +71,12 @@ interface MethodJson {
   responseStream?: boolean
 }
 
-function serviceDefinition(descriptor: protobuf.INamespace, serviceName: string): ServiceDefinition {
+function serviceDefinition(descriptor: protobuf.INamespace, serviceName: string): grpc.ServiceDefinition {
   let namespace: protobuf.INamespace | undefined = descriptor
   for (const part of serviceName.split('.')) namespace = namespace?.nested?.[part] as protobuf.INamespace | undefined
   const methods = (namespace as { methods?: Record<string, MethodJson> } | undefined)?.methods
   if (!methods) throw new Error(`no service ${serviceName} in the protocol descriptor`)
-  const definition: Record<string, MethodDefinition> = {}
+  const definition: Record<string, grpc.MethodDefinition<object, object>> = {}
   for (const [name, method] of Object.entries(methods)) {
     let types: { request: protobuf.Type; response: protobuf.Type } | undefined
     const resolve = (): { request: protobuf.Type; response: protobuf.Type } => {
@@ -76,7 +87,9 @@ function serviceDefinition(descriptor: protobuf.INamespace, serviceName: string)
       return types
     }
     const serialize = (type: protobuf.Type, value: object): Buffer => {
+      if (value instanceof SerializedResponse) return value.bytes
       const bytes = type.encode(type.fromObject(value)).finish()
+      // A view, not a copy: grpc-js copies the message into its length-prefixed frame anyway.
       return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
     }
     definition[name] = {

@@ -1,16 +1,24 @@
-// Runs the gRPC server a go-plugin host connects to. Used by main.ts (one process per Terraform launch,
-// or one long-lived process in --debug/reattach mode) and directly by in-process tests.
+// Runs the gRPC server (@grpc/grpc-js) a go-plugin host connects to. Used by main.ts (one process per
+// Terraform launch, or one long-lived process in --debug/reattach mode) and directly by in-process tests.
 
+import * as grpc from '@grpc/grpc-js'
 import { generateServerCertificate } from './certificate.js'
 import { goPluginServices } from './go-plugin-services.js'
 import { serviceDefinitions } from './grpc-definitions.js'
-import { GrpcServer, type TlsOptions } from './grpc-server.js'
 import { handshakeLine } from './handshake.js'
 import { providerServiceImplementation } from './provider-service.js'
 import type { ProviderServer } from '../framework/provider-server.js'
 
-// A plan or state for hundreds of sources can exceed gRPC's customary 4 MB.
+// grpc-js caps received messages at 4 MB; a plan or state for hundreds of sources can exceed that.
 const MAX_MESSAGE_BYTES = 256 * 1024 * 1024
+
+const SERVER_OPTIONS: grpc.ServerOptions = {
+  'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
+  'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
+  // Nobody can query channelz here (no admin service is registered), and with it on grpc-js keeps call
+  // counters and socket records on every call and connection.
+  'grpc.enable_channelz': 0,
+}
 
 export interface ServeOptions {
   provider: ProviderServer<unknown>
@@ -32,18 +40,27 @@ export interface RunningPlugin {
 
 export async function servePlugin(options: ServeOptions): Promise<RunningPlugin> {
   const definitions = serviceDefinitions()
-  const server = new GrpcServer({ maxReceiveBytes: MAX_MESSAGE_BYTES })
-  // Give in-flight calls a moment, then cut the rest; the host kills us ≈2 s after Shutdown anyway.
-  const stop = (): Promise<void> => server.close(500)
-  const sidecars = goPluginServices(
-    () => {
+  const server = new grpc.Server(SERVER_OPTIONS)
+  let stopping: Promise<void> | undefined
+  const stop = (): Promise<void> =>
+    (stopping ??= sidecars.endStreams().then(
+      () =>
+        new Promise<void>((resolve) => {
+          // Give in-flight calls a moment, then cut the rest; the host kills us ≈2 s after Shutdown anyway.
+          const force = setTimeout(() => server.forceShutdown(), 500)
+          server.tryShutdown(() => {
+            clearTimeout(force)
+            resolve()
+          })
+        }),
+    ))
+  const sidecars = goPluginServices({
+    endStreamsOnShutdown: !options.ignoreShutdown,
+    onShutdownRequested: () => {
       if (options.ignoreShutdown) return
       void stop().then(() => options.onShutdown?.())
     },
-    () => {
-      if (!options.ignoreShutdown) server.endOpenStreams()
-    },
-  )
+  })
   server.addService(definitions.provider, providerServiceImplementation(options.provider))
   server.addService(definitions.health, sidecars.health)
   server.addService(definitions.controller, sidecars.controller)
@@ -51,13 +68,18 @@ export async function servePlugin(options: ServeOptions): Promise<RunningPlugin>
   server.addService(definitions.broker, sidecars.broker)
 
   let certificateDer: Buffer | undefined
-  let tls: TlsOptions | undefined
+  let credentials = grpc.ServerCredentials.createInsecure()
   if (options.clientCertificatePem) {
     const certificate = generateServerCertificate()
     certificateDer = certificate.certificateDer
-    // mTLS: the host must present the certificate it put in PLUGIN_CLIENT_CERT.
-    tls = { key: certificate.privateKeyPem, cert: certificate.certificatePem, ca: options.clientCertificatePem }
+    credentials = grpc.ServerCredentials.createSsl(
+      Buffer.from(options.clientCertificatePem),
+      [{ private_key: Buffer.from(certificate.privateKeyPem), cert_chain: Buffer.from(certificate.certificatePem) }],
+      true, // mTLS: the host must present the certificate it put in PLUGIN_CLIENT_CERT
+    )
   }
-  const port = await server.listen(options.host ?? '127.0.0.1', tls)
+  const port = await new Promise<number>((resolve, reject) => {
+    server.bindAsync(`${options.host ?? '127.0.0.1'}:0`, credentials, (error, boundPort) => (error ? reject(error) : resolve(boundPort)))
+  })
   return { port, handshake: handshakeLine(port, certificateDer), stop }
 }

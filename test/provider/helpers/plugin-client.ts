@@ -112,7 +112,7 @@ export function call<T = Record<string, unknown>>(client: grpc.Client, method: s
   })
 }
 
-/** Client constructors for the services, from the provider's own definitions (same shape as grpc-js's). */
+/** Client constructors for the services, from the same definitions the provider serves. */
 export function clientConstructor(key: ServiceKey): grpc.ServiceClientConstructor {
-  return grpc.makeGenericClientConstructor(serviceDefinitions()[key] as unknown as grpc.ServiceDefinition, SERVICE_NAMES[key])
+  return grpc.makeGenericClientConstructor(serviceDefinitions()[key], SERVICE_NAMES[key])
 }

@@ -357,9 +357,20 @@ describe.each([
     expect(tfDecode(response.new_state?.msgpack)).toBeFalsy()
   })
 
-  it('exits with status 0 when the controller asks it to shut down', async () => {
+  it('ends the stdio stream with status OK before it answers Shutdown, then exits with status 0', async () => {
+    // go-plugin closes its connection once it has the Shutdown reply; a stdio stream still open then is
+    // cancelled instead of ending with the EOF go-plugin logs as a clean stop.
+    const events: string[] = []
+    const stdio = (plugin.stdio as unknown as { StreamStdio(req: unknown): NodeJS.EventEmitter }).StreamStdio({})
+    stdio.on('status', (status: { code: number }) => events.push(`stdio status ${status.code}`))
+    stdio.on('error', () => {})
+    stdio.on('data', () => {})
+    await new Promise((resolve) => setTimeout(resolve, 100)) // the stream is now open on the provider's side
+    await call(plugin.controller, 'Shutdown', {})
+    events.push('Shutdown answered')
     const exit = await plugin.shutdown()
     expect(exit.code).toBe(0)
+    expect(events).toEqual(['stdio status 0', 'Shutdown answered'])
   })
 })
 
