@@ -126,7 +126,7 @@ async function createScheduler(config: AppConfig, ctx: AppContext, logger: Logge
     timeouts: { headersMs: 30_000, bodyIdleMs: 60_000 },
     // ~4 MiB or 5000 records per transaction: large enough to amortise the commit, small enough
     // that the embedded database (one connection) keeps answering the API in between.
-    batch: { maxRecords: 5000, maxBytes: 4 * 1024 * 1024 },
+    batch: { maxRecords: 5000, maxBytes: 1024 * 1024 },
     initialLookbackDays: tuning.initialLookbackDays,
   }
   const leaseMs = tuning.leaseSeconds * 1000

@@ -7,7 +7,7 @@ import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { pgliteTemplate } from '../helpers/db.js'
 import { ROOT } from '../helpers/service.js'
-import { serviceEntry } from '../helpers/service-bundle.js'
+import { serviceLaunch } from '../helpers/service-bundle.js'
 
 interface Run {
   code: number | null
@@ -18,7 +18,8 @@ interface Run {
 async function runService(env: Record<string, string>, whileUp?: (baseUrl: string, outputSoFar: string) => Promise<void>): Promise<Run> {
   const fullEnv: Record<string, string> = { ...(process.env as Record<string, string>), PORT: '0', LOG_LEVEL: 'info', ...env }
   for (const name of ['DATABASE_URL', 'OPENC2C_ACCESS_ID', 'OPENC2C_ACCESS_KEY', 'OPENC2C_SECRET_KEY']) if (!(name in env)) delete fullEnv[name]
-  const child = spawn(process.execPath, ['--enable-source-maps', await serviceEntry()], { cwd: ROOT, env: fullEnv, stdio: ['ignore', 'pipe', 'pipe'] })
+  const launch = await serviceLaunch()
+  const child = spawn(process.execPath, launch.args, { cwd: ROOT, env: { ...launch.env, ...fullEnv }, stdio: ['ignore', 'pipe', 'pipe'] })
   let output = ''
   let started = false
   return new Promise((resolve) => {

@@ -1,7 +1,6 @@
 // A service with its scheduler on, pointed at the fake Compliance API, plus a source to collect
 // with. For runtime tests that inspect exactly what was stored.
 import { sql } from 'kysely'
-import { expect } from 'vitest'
 import { startFakeCompliance, type FakeCompliance, type FakeComplianceOptions } from '../fakes/chatgpt/index.js'
 import { startTestService, type TestService } from './app.js'
 
@@ -106,6 +105,8 @@ export async function makeDue(c: Collecting, sourceId: number): Promise<void> {
 
 /** The stored events of the source are exactly `expected`: nothing missing, nothing extra, no row twice. */
 export async function expectExactlyStored(c: Collecting, sourceId: number, expected: Set<string>): Promise<void> {
+  // Imported here so that scripts outside vitest (benchmarks, the demo) can use this module.
+  const { expect } = await import('vitest')
   const stored = await c.storedEventIds(sourceId)
   expect(stored.rows, 'one row per event_id').toBe(stored.ids.size)
   expect([...stored.ids].sort()).toEqual([...expected].sort())

@@ -32,3 +32,21 @@ export async function serviceEntry(): Promise<string> {
   }
   return entry
 }
+
+/**
+ * How `npm start` runs the service, read from its script in package.json (environment and node flags
+ * before `dist/api/main.mjs`), so that tests and benchmarks run the process exactly as users do.
+ */
+export async function serviceLaunch(): Promise<{ env: Record<string, string>; args: string[] }> {
+  const pkg = JSON.parse(await fs.readFile(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
+  const command = pkg.scripts.start!.split('&&').pop()!.trim().split(/\s+/)
+  const env: Record<string, string> = {}
+  while (command[0] && /^[A-Z_][A-Z0-9_]*=/.test(command[0])) {
+    const [name, value] = command.shift()!.split('=') as [string, string]
+    env[name] = value
+  }
+  if (command.shift() !== 'node' || command.pop() !== 'dist/api/main.mjs') {
+    throw new Error(`unexpected start script: ${pkg.scripts.start}`)
+  }
+  return { env, args: [...command, await serviceEntry()] }
+}

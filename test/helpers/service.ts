@@ -8,7 +8,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createTestDatabaseLocation, type TestDatabaseLocation } from './db.js'
-import { serviceEntry } from './service-bundle.js'
+import { serviceLaunch } from './service-bundle.js'
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 
@@ -75,9 +75,10 @@ export async function startService(options: StartServiceOptions = {}): Promise<R
   }
   if (!location.databaseUrl) delete env.DATABASE_URL
 
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--enable-source-maps', await serviceEntry()], {
+  const launch = await serviceLaunch()
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), ...launch.args], {
     cwd: ROOT,
-    env,
+    env: { ...launch.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   options.onSpawn?.(child)
