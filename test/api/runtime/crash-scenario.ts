@@ -9,7 +9,7 @@ import { createRng, type ComplianceEventType, type FakeCompliance, type LogFileI
 import { FAST_RUNTIME_ENV } from '../../helpers/collecting.js'
 import type { RunningService } from '../../helpers/service.js'
 import { compareSets, noDifference } from './exact-set.js'
-import { type KillPoint, type KillRecord, killAndRestart } from './kill-loop.js'
+import { type KillPoint, type KillRecord, killAndRestart, warningsIn } from './kill-loop.js'
 import { createChatGptSource, createCollector, getRuns, waitUntil } from './service-api.js'
 import { openServiceDatabase, readRuns, readStoredEvents, type StoredEvents, type StoredRun } from './stored-events.js'
 
@@ -86,7 +86,7 @@ export async function runCrashScenario(s: Scenario): Promise<void> {
     // A clean stop, so this process can open the embedded database directory too.
     expect(await service.stop()).toBe(0)
     const stored = await readEverything(service, sourceId)
-    checkOutcome(s, { started, log, files, expected, kills, ...stored })
+    checkOutcome(s, { started, log, files, expected, kills, problems: [...result.problems, ...warningsIn(service.output()).map((l) => `last process: ${l}`)], ...stored })
     s.checkRequests?.(fake)
   } finally {
     await last?.kill()
@@ -115,6 +115,7 @@ interface Observed {
   files: LogFileInfo[]
   expected: Set<string>
   kills: KillRecord[]
+  problems: string[]
   stored: StoredEvents
   runs: StoredRun[]
   quarantined: number
@@ -127,6 +128,11 @@ function checkOutcome(s: Scenario, o: Observed): void {
   const statuses = countBy(runs.map((r) => r.status))
   log(`kills: ${JSON.stringify(countBy(kills.map((k) => `${k.point}${k.triggered ? '' : ' (fallback)'}`)))}`)
   log(`runs: ${JSON.stringify(statuses)}; stored ${stored.rows} rows; ${Math.round((Date.now() - o.started) / 1000)} s`)
+  // A failed run is not expected (the armed faults stay within the client's retries): say why.
+  for (const r of runs.filter((r) => r.status === 'failed')) {
+    log(`run ${r.id} failed (${r.startedAt.toISOString()} → ${r.finishedAt?.toISOString()}): ${JSON.stringify(r.errors).slice(-1500)}`)
+  }
+  if (runs.some((r) => r.status === 'failed')) for (const line of o.problems.filter((l) => !l.includes('upstream call failed; retrying')).slice(0, 30)) log(line.slice(0, 1500))
 
   // The exact set: nothing lost, nothing stored twice.
   expect(stored.duplicated.size).toBe(0)

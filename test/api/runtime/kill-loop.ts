@@ -58,6 +58,8 @@ export interface KillLoopResult {
   /** The process started after the last kill, running. */
   service: RunningService
   kills: KillRecord[]
+  /** Warnings and errors the killed processes logged (pino level ≥ 40), for diagnosis. */
+  problems: string[]
   collectorId: number
   sourceId: number
 }
@@ -75,6 +77,7 @@ export async function killAndRestart(options: KillLoopOptions): Promise<KillLoop
     child = c
   }
   const kills: KillRecord[] = []
+  const problems: string[] = []
   try {
     await loop()
   } catch (err) {
@@ -83,7 +86,7 @@ export async function killAndRestart(options: KillLoopOptions): Promise<KillLoop
     throw err
   }
   if (!service || !ids) throw new Error('no kill points')
-  return { service: await startService({ reuse: service, env }), kills, ...ids }
+  return { service: await startService({ reuse: service, env }), kills, problems, ...ids }
 
   async function loop() {
     for (const [index, point] of options.points.entries()) {
@@ -101,6 +104,7 @@ export async function killAndRestart(options: KillLoopOptions): Promise<KillLoop
         // A request trigger has already sent the signal; this sends it otherwise, and waits for the exit.
         const at = new Date()
         await service.kill()
+        problems.push(...warningsIn(service.output()).map((line) => `process ${index + 1}: ${line}`))
         const record: KillRecord = { index, point, at, aliveMs: at.getTime() - listeningAt, requests: fake.requests.length - firstRequest, ...outcome }
         kills.push(record)
         log(
@@ -216,6 +220,11 @@ async function waitMidFile(k: KillContext): Promise<Outcome> {
     await sleep(25)
   }
   return { triggered: false, detail: `no partial file commit within ${k.fallbackMs} ms` }
+}
+
+/** pino lines at warn (40) or above. */
+export function warningsIn(output: string): string[] {
+  return output.split('\n').filter((line) => /"level":(4|5|6)0/.test(line))
 }
 
 function sleep(ms: number): Promise<void> {

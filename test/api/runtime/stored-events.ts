@@ -27,6 +27,7 @@ export interface StoredRun {
   eventsStored: number
   duplicatesSkipped: number
   quarantined: number
+  errors: { at: string; type: string; message: string }[]
 }
 
 export async function openServiceDatabase(service: Pick<RunningService, 'location' | 'dataDir'>): Promise<Database> {
@@ -56,7 +57,8 @@ export async function readRuns(database: Database, sourceIds?: number[]): Promis
     events_stored: number
     duplicates_skipped: number
     quarantined: number
-  }>`select id, source_id, generation, owner, status, started_at, finished_at, files, events_stored, duplicates_skipped, quarantined
+    errors: { at: string; type: string; message: string }[] | null
+  }>`select id, source_id, generation, owner, status, started_at, finished_at, files, events_stored, duplicates_skipped, quarantined, errors
      from source_runs ${sourceIds ? sql`where source_id = any(${sourceIds}::bigint[])` : sql``} order by id`.execute(database.db)
   return result.rows.map((r) => ({
     id: Number(r.id),
@@ -70,5 +72,6 @@ export async function readRuns(database: Database, sourceIds?: number[]): Promis
     eventsStored: Number(r.events_stored),
     duplicatesSkipped: Number(r.duplicates_skipped),
     quarantined: Number(r.quarantined),
+    errors: r.errors ?? [],
   }))
 }
