@@ -70,10 +70,10 @@ export class Scheduler {
   async tick(): Promise<void> {
     const { leases, deps } = this.options
     while (!this.#stop.signal.aborted && this.#running.size < this.options.maxConcurrentRuns) {
-      const claim = await leases.claim(this.owner, deps.leaseMs)
+      const claim = await leases.claim(this.owner, deps.leaseMs, [...this.#running.keys()])
       if (!claim) break
-      const run = executeRun(claim, deps, this.#stop.signal).finally(() => {
-        this.#running.delete(claim.sourceId)
+      const run: Promise<RunOutcome> = executeRun(claim, deps, this.#stop.signal).finally(() => {
+        if (this.#running.get(claim.sourceId) === run) this.#running.delete(claim.sourceId)
         // A free slot may take the next due source right away.
         if (!this.#stop.signal.aborted) this.wake()
       })

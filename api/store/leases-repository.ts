@@ -34,13 +34,15 @@ export class LeasesRepository {
   /**
    * Claims the most due source: a requested restart first, then the oldest next_run_at, and a source
    * whose holder's lease expired mid-run (so a killed worker's source is resumed, not left until its
-   * next interval).
+   * next interval). `exclude` lists the sources the caller is still running: a process that was
+   * paused past its lease must not start a second run next to its own (fenced) first one.
    */
-  async claim(owner: string, leaseMs: number): Promise<Claim | undefined> {
+  async claim(owner: string, leaseMs: number, exclude: readonly number[] = []): Promise<Claim | undefined> {
     const result = await sql<{ source_id: number; generation: number; previous_owner: string | null; consecutive_failures: number }>`
       with due as (
         select source_id, lease_owner as previous_owner from source_leases
         where not blocked
+          and not (source_id = any(${[...exclude]}::bigint[]))
           and (lease_expires_at is null or lease_expires_at < now())
           and (next_run_at <= now() or run_requested or lease_owner is not null)
         order by run_requested desc, next_run_at

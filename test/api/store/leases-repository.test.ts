@@ -97,6 +97,15 @@ describe('LeasesRepository', () => {
     expect((await leases.claim('w', 60_000))?.sourceId).toBe(blocked)
   })
 
+  it('does not hand a caller a source it says it is still running', async () => {
+    const id = await newSource()
+    await onlyDue([id])
+    const first = (await leases.claim('paused-worker', 60_000))!
+    await sql`update source_leases set lease_expires_at = now() - interval '1 millisecond' where source_id = ${id}`.execute(t.database.db)
+    expect(await leases.claim('paused-worker', 60_000, [id])).toBeUndefined()
+    expect(await leases.claim('other-worker', 60_000, [])).toMatchObject({ sourceId: id, generation: first.generation + 1 })
+  })
+
   it('release schedules the next run and frees the source', async () => {
     const id = await newSource()
     await onlyDue([id])
