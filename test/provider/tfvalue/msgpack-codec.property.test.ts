@@ -44,6 +44,10 @@ function fromOracle(value: unknown): unknown {
 
 const hasProtoKey = (v: unknown): boolean => JSON.stringify(plain(v as TfValue)).includes('"__proto__"')
 
+/** -0 anywhere in a value. JSON.stringify writes -0 as "0", so a text search cannot find it. */
+const hasNegativeZero = (v: unknown): boolean =>
+  Object.is(v, -0) || (v !== null && typeof v === 'object' && Object.values(v as Record<string, unknown>).some(hasNegativeZero))
+
 describe('msgpack codec', () => {
   it('round-trips every value of every type, nulls and unknowns included', () => {
     fc.assert(
@@ -73,7 +77,9 @@ describe('msgpack codec', () => {
       fc.property(knownTypedValue, ({ type, value }) => {
         fc.pre(!hasProtoKey(value))
         const bytes = oracleEncode(JSON.parse(JSON.stringify(oracleView(type, value), (_k, v: unknown) => (v === Infinity || v === -Infinity ? String(v) : v))) as unknown, { forceIntegerToFloat: false })
-        fc.pre(!JSON.stringify(oracleView(type, value)).includes('Infinity') && !Object.is(value, -0) && !JSON.stringify(plain(value)).includes('-0'))
+        // The oracle's input goes through JSON (which turns -0 into 0), and an encoder that picks integer
+        // widths writes -0 as the integer 0: values holding -0 cannot come back unchanged this way.
+        fc.pre(!JSON.stringify(oracleView(type, value)).includes('Infinity') && !hasNegativeZero(plain(value)))
         expect(plain(decodeMsgpack(type, bytes))).toEqual(plain(value))
       }),
       { numRuns: 1000 },
