@@ -393,6 +393,17 @@ describe('packaging', () => {
     expect(stdout).toMatch(/^terraform-provider-openc2c 0\.1\.0 \(node v\d+\.\d+\.\d+, code cache accepted\)/)
   })
 
+  it('bundles the @grpc/grpc-js server but no .proto loader (proto-loader, the protobufjs parser)', async () => {
+    const { readFile } = await import('node:fs/promises')
+    const text = await readFile(built.executable, 'utf8')
+    // Identifiers are not minified, so these names show what went into the bundle: grpc-js's server-side
+    // call class, and the entry points of @grpc/proto-loader and of protobufjs's .proto tokenizer, which
+    // packaging/bundle.ts keeps out (service definitions come from the descriptor embedded at build time).
+    expect(text).toContain('BaseServerInterceptingCall')
+    expect(text).not.toContain('createPackageDefinition')
+    expect(text).not.toContain('function tokenize')
+  })
+
   it('still starts, compiling as usual, when V8 rejects the embedded cache (a different Node build)', async () => {
     const { mkdtemp, readFile, writeFile } = await import('node:fs/promises')
     const { tmpdir } = await import('node:os')
