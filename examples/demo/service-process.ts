@@ -1,8 +1,10 @@
-// Runs the openc2c service the way `npm start` does (node --import tsx api/main.ts), as a child
-// process whose logs go to <dataDir>/service.log, and resolves once it listens.
+// Runs the openc2c service the way `npm start` does (the esbuild bundle, with the start script's node
+// flags and environment), as a child process whose logs go to <dataDir>/service.log, and resolves
+// once it listens.
 import { type ChildProcess, spawn } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
+import { serviceLaunch } from '../../test/helpers/service-bundle.js'
 
 export interface ServiceProcess {
   baseUrl: string
@@ -15,10 +17,11 @@ export interface ServiceProcess {
 export async function startServiceProcess(root: string, dataDir: string, env: Record<string, string>): Promise<ServiceProcess> {
   const logFile = path.join(dataDir, 'service.log')
   const log = fs.createWriteStream(logFile, { flags: 'a' })
-  const childEnv: Record<string, string> = { ...(process.env as Record<string, string>), HOST: '127.0.0.1', OPENC2C_DATA_DIR: dataDir, ...env }
+  const launch = await serviceLaunch()
+  const childEnv: Record<string, string> = { ...(process.env as Record<string, string>), ...launch.env, HOST: '127.0.0.1', OPENC2C_DATA_DIR: dataDir, ...env }
   // The demo always runs on the embedded database, whatever the shell exports.
   delete childEnv.DATABASE_URL
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'api/main.ts')], { cwd: root, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, launch.args, { cwd: root, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] })
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
   let head = ''
   const baseUrl = await new Promise<string>((resolve, reject) => {
