@@ -21,9 +21,13 @@ export interface ProfileSummary {
   inclusiveByModule: [string, number][]
 }
 
-/** `node_modules/pg/lib/x.js` → `pg`; `file:///…/api/store/x.ts` → `api/store/x.ts`; builtins grouped. */
+/**
+ * `node_modules/pg/lib/x.js` → `pg`; `file:///…/api/store/x.ts` → `api/store/x.ts`; builtins grouped.
+ * The service runs as an esbuild bundle (npm start): its own code is one file, `openc2c (bundle)`.
+ */
 function moduleOf(url: string, functionName: string): string {
   if (!url) return `(${functionName || 'native'})`
+  if (/\/openc2c-service\/|\/dist\/api\//.test(url)) return 'openc2c (bundle)'
   const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url)
   if (pkg) return pkg[1]!
   if (url.startsWith('node:')) return 'node:' + url.slice(5).split('/')[0]
