@@ -1,4 +1,5 @@
 // Wires the service together. main.ts runs it; tests build it in-process with their own config.
+import crypto from 'node:crypto'
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import type { FastifyInstance } from 'fastify'
@@ -77,7 +78,8 @@ export async function buildService(config: AppConfig, options: BuildServiceOptio
     // Listen before anything else runs: on PGlite the LISTEN must not land inside a transaction.
     const feed = await database.changeFeed(SOURCE_CHANGES_CHANNEL, logger)
     ctx.sourceReads = new SourceCache(ctx.sources, feed)
-    const scheduler = config.schedulerEnabled ? await createScheduler(config, ctx, logger) : undefined
+    const spoolDir = config.schedulerEnabled ? await prepareSpool(config.dataDir) : undefined
+    const scheduler = spoolDir ? createScheduler(config, ctx, logger, spoolDir) : undefined
     if (scheduler) ctx.wakeScheduler = () => scheduler.wake()
     const app = await buildApp({
       ctx,
@@ -101,6 +103,7 @@ export async function buildService(config: AppConfig, options: BuildServiceOptio
       },
       async stop() {
         await scheduler?.stop()
+        if (spoolDir) await fs.rm(spoolDir, { recursive: true, force: true }).catch(() => {})
         await app.close()
         await feed.close()
         await database.close()
@@ -112,12 +115,41 @@ export async function buildService(config: AppConfig, options: BuildServiceOptio
   }
 }
 
-async function createScheduler(config: AppConfig, ctx: AppContext, logger: Logger): Promise<Scheduler> {
+/**
+ * Files left by a process that died mid-download are useless (every run downloads afresh). A spool
+ * folder untouched for an hour belongs to no live process: an active download rewrites its file
+ * continuously, and each new file touches the folder.
+ */
+async function removeStaleSpools(root: string): Promise<void> {
+  const cutoff = Date.now() - 60 * 60_000
+  let entries: string[]
+  try {
+    entries = await fs.readdir(root)
+  } catch {
+    return
+  }
+  for (const name of entries) {
+    const dir = path.join(root, name)
+    let newest = 0
+    for (const file of [dir, ...(await fs.readdir(dir).catch(() => [] as string[])).map((f) => path.join(dir, f))]) {
+      const stat = await fs.stat(file).catch(() => undefined)
+      newest = Math.max(newest, stat?.mtimeMs ?? 0)
+    }
+    if (newest < cutoff) await fs.rm(dir, { recursive: true, force: true })
+  }
+}
+
+/** This process's download folder. One per process: replicas may share a data directory. */
+async function prepareSpool(dataDir: string): Promise<string> {
+  const root = path.join(dataDir, 'spool')
+  await removeStaleSpools(root)
+  const dir = path.join(root, `${process.pid}-${crypto.randomBytes(4).toString('hex')}`)
+  await fs.mkdir(dir, { recursive: true })
+  return dir
+}
+
+function createScheduler(config: AppConfig, ctx: AppContext, logger: Logger, spoolDir: string): Scheduler {
   const tuning = config.runtime
-  const spoolDir = path.join(config.dataDir, 'spool')
-  // Files left by a process that died mid-download are useless: every run downloads afresh.
-  await fs.rm(spoolDir, { recursive: true, force: true })
-  await fs.mkdir(spoolDir, { recursive: true })
   const settings: RuntimeSettings = {
     chatgptBaseUrl: config.chatgptBaseUrl,
     spoolDir,

@@ -132,8 +132,14 @@ async function handleFailure(err: unknown, f: FailureContext): Promise<RunOutcom
     return 'lease_lost'
   }
   if (reason !== undefined) {
-    // Stopping: leave the source due now, so this or another replica resumes it promptly.
-    await deps.leases.release(claim, { nextRunAt: new Date(), blocked: false, consecutiveFailures: claim.consecutiveFailures }).catch(() => {})
+    // Stopping: record the run as interrupted (its progress is committed up to the last batch) and
+    // leave the source due now, so this or another replica resumes it promptly.
+    try {
+      if (f.runId !== undefined) await deps.ingest.finishRun(claim, f.runId, 'interrupted', f.errors)
+      await deps.leases.release(claim, { nextRunAt: new Date(), blocked: false, consecutiveFailures: claim.consecutiveFailures })
+    } catch (writeErr) {
+      logger.warn({ err: writeErr }, 'could not record the interrupted run; its lease will expire')
+    }
     return 'stopped'
   }
   const failure =

@@ -144,7 +144,7 @@ export class IngestRepository {
     })
   }
 
-  async finishRun(lease: LeaseHandle, runId: number, status: 'succeeded' | 'failed', errors: RunError[]): Promise<void> {
+  async finishRun(lease: LeaseHandle, runId: number, status: 'succeeded' | 'failed' | 'interrupted', errors: RunError[]): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
       await this.leases.fence(trx, lease)
       await trx.updateTable('source_runs').set({ status, finished_at: new Date(), errors: JSON.stringify(errors) }).where('id', '=', runId).execute()

@@ -58,6 +58,21 @@ describe('scheduler', () => {
     for (const id of ids) expect((await c.storedEventIds(id)).ids).toEqual(c.fake.expectedEventIds())
   })
 
+  it('a clean stop mid-run records the run as interrupted and leaves the source due at once', async () => {
+    c = await startCollecting()
+    c.fake.addGeneratedFiles('CONVERSATION_MESSAGE', 3, 40)
+    c.fake.slowNext('signed', { chunkBytes: 256, delayMs: 20 }, 3)
+    const sourceId = await c.createSource()
+    await c.waitFor(async () => c!.fake.requestsTo('signed').length > 0, 'the first download')
+    await c.t.service.scheduler!.stop()
+    const [run] = await c.runs(sourceId)
+    expect(run).toMatchObject({ status: 'interrupted' })
+    expect(run.finishedAt).not.toBeNull()
+    const source = await c.source(sourceId)
+    expect(source.collection.running).toBe(false)
+    expect(Date.parse(source.collection.nextRunAt)).toBeLessThanOrEqual(Date.now())
+  })
+
   it('prunes events older than the retention period and keeps newer ones', async () => {
     c = await startCollecting({ env: { OPENC2C_EVENT_RETENTION_DAYS: '7' } })
     c.fake.addGeneratedFiles('CONVERSATION_MESSAGE', 1, 4)
