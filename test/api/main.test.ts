@@ -108,7 +108,7 @@ describe('the npm start script', () => {
         child.on('exit', (code) => reject(new Error(`npm start exited with ${code}:\n${output}`)))
       })
       const res = await fetch(`${baseUrl}/api/v1/collectors`, { headers: { authorization: `Basic ${Buffer.from('npm:npm-start-key-1234').toString('base64')}` } })
-      expect(res.status).toBe(200)
+      expect(res.status, output).toBe(200)
     } finally {
       process.kill(-child.pid!, 'SIGTERM')
       await new Promise((r) => child.once('exit', r))
