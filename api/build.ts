@@ -9,8 +9,12 @@ import { fileURLToPath } from 'node:url'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 
-/** Writes `<outDir>/main.mjs` and `<outDir>/migrate.mjs` (with source maps); returns outDir. */
-export async function buildService(outDir = path.join(ROOT, 'dist/api')): Promise<string> {
+/**
+ * Writes `<outDir>/main.mjs` and `<outDir>/migrate.mjs` (with source maps); returns outDir.
+ * `keepExisting`: when outDir already holds a bundle (a content-addressed cache folder that a
+ * concurrent build filled first, and that a service may be starting from), keep it and drop ours.
+ */
+export async function buildService(outDir = path.join(ROOT, 'dist/api'), options: { keepExisting?: boolean } = {}): Promise<string> {
   // Build beside the target and swap in, so a process starting meanwhile never sees half a bundle.
   const scratch = `${outDir}.tmp-${process.pid}-${Date.now()}`
   await build({
@@ -25,7 +29,7 @@ export async function buildService(outDir = path.join(ROOT, 'dist/api')): Promis
     sourcemap: true,
     logLevel: 'warning',
   })
-  await fs.rm(outDir, { recursive: true, force: true })
+  if (!options.keepExisting) await fs.rm(outDir, { recursive: true, force: true })
   await fs.mkdir(path.dirname(outDir), { recursive: true })
   await fs.rename(scratch, outDir).catch(async (err) => {
     // Another build won the race; its output is the same.

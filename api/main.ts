@@ -1,5 +1,5 @@
 // Entry point: config → database → migrations → secrets and credentials → HTTP server (+ runtime).
-import { buildService, type Service } from './service.js'
+import { buildService, type Service, shutdown } from './service.js'
 import { ConfigError, loadConfig } from './config.js'
 import { StartupError } from './bootstrap.js'
 
@@ -19,14 +19,8 @@ async function main(): Promise<void> {
   const stop = (signal: string) => {
     if (stopping) return
     stopping = true
-    service.logger.info({ signal }, 'stopping')
-    service
-      .stop()
-      .then(() => process.exit(0))
-      .catch((err) => {
-        service.logger.error({ err }, 'error while stopping')
-        process.exit(1)
-      })
+    // Exits when stopped, or after SHUTDOWN_DEADLINE_MS with a log line if a run hangs.
+    void shutdown(service, signal)
   }
   process.on('SIGTERM', () => stop('SIGTERM'))
   process.on('SIGINT', () => stop('SIGINT'))

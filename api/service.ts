@@ -12,6 +12,7 @@ import { metricsRoutes } from './http/routes/metrics.js'
 import { sourceActivityRoutes } from './http/routes/source-activity.js'
 import { createLogger } from './logger.js'
 import { RuntimeMetrics } from './metrics.js'
+import { RetentionPruner } from './scheduler/retention.js'
 import { Scheduler } from './scheduler/scheduler.js'
 import { SlidingWindowLimiter } from './sources/rate-limiter.js'
 import type { RuntimeSettings } from './sources/source-type.js'
@@ -30,6 +31,9 @@ export const SOURCE_CHANGES_CHANNEL = 'openc2c_sources'
 
 export const VERSION = '0.1.0'
 
+/** How long a SIGTERM/SIGINT waits for a clean stop before the process exits regardless. */
+export const SHUTDOWN_DEADLINE_MS = 15_000
+
 export interface Service {
   config: AppConfig
   logger: Logger
@@ -37,26 +41,30 @@ export interface Service {
   app: FastifyInstance
   /** Undefined on an API-only replica (OPENC2C_SCHEDULER=off). */
   scheduler: Scheduler | undefined
+  /** Retention pruning; runs beside the scheduler (undefined when it is off). */
+  retention: RetentionPruner | undefined
   /** Listens on config.host:config.port, then starts the scheduler; resolves with the address. */
   start(): Promise<string>
+  /** Stops the runtime, the HTTP server and the change feed; closes the database if it opened it. */
   stop(): Promise<void>
 }
 
 export interface BuildServiceOptions {
   print?: (text: string) => void
   logger?: Logger
-  /** An already open database (tests); otherwise opened from the config. */
+  /** An already open database (tests); otherwise opened from the config. Its opener closes it. */
   database?: Database
 }
 
 export function createAppContext(database: Database, secretBox: SecretBox, metrics = new RuntimeMetrics()): AppContext {
-  const sources = new SourcesRepository(database.db)
+  const leases = new LeasesRepository(database.db)
+  const sources = new SourcesRepository(database.db, leases)
   return {
     database,
     collectors: new CollectorsRepository(database.db),
     sources,
     sourceReads: { get: (collectorId, sourceId) => sources.get(collectorId, sourceId), invalidate: () => {}, clear: () => {} },
-    leases: new LeasesRepository(database.db),
+    leases,
     events: new EventsRepository(database.db),
     secretBox,
     metrics,
@@ -81,6 +89,9 @@ export async function buildService(config: AppConfig, options: BuildServiceOptio
     const spoolDir = config.schedulerEnabled ? await prepareSpool(config.dataDir) : undefined
     const scheduler = spoolDir ? createScheduler(config, ctx, logger, spoolDir) : undefined
     if (scheduler) ctx.wakeScheduler = () => scheduler.wake()
+    const retention = scheduler
+      ? new RetentionPruner({ events: ctx.events, logger: logger.child({ component: 'retention' }), retentionDays: config.eventRetentionDays, everyMs: 60 * 60_000 })
+      : undefined
     const app = await buildApp({
       ctx,
       logger,
@@ -95,18 +106,21 @@ export async function buildService(config: AppConfig, options: BuildServiceOptio
       database,
       app,
       scheduler,
+      retention,
       async start() {
         const address = await app.listen({ port: config.port, host: config.host })
         logger.info({ address, database: database.kind, scheduler: scheduler ? 'on' : 'off' }, 'openc2c listening')
         scheduler?.start()
+        retention?.start()
         return address
       },
       async stop() {
         await scheduler?.stop()
+        await retention?.stop()
         if (spoolDir) await fs.rm(spoolDir, { recursive: true, force: true }).catch(() => {})
         await app.close()
         await feed.close()
-        await database.close()
+        if (!options.database) await database.close()
       },
     }
   } catch (err) {
@@ -176,11 +190,45 @@ function createScheduler(config: AppConfig, ctx: AppContext, logger: Logger, spo
       failureBackoff: { baseMs: tuning.runRetryBaseMs, capMs: Math.max(tuning.runRetryBaseMs, 30 * 60_000) },
     },
     leases: ctx.leases,
-    events: ctx.events,
     logger: logger.child({ component: 'scheduler' }),
     pollMs: tuning.schedulerPollMs,
     maxConcurrentRuns: tuning.maxConcurrentRuns,
-    retentionDays: config.eventRetentionDays,
-    retentionEveryMs: 60 * 60_000,
+  })
+}
+
+/**
+ * Stops the service on a signal and exits: 0 after a clean stop, 1 if stopping failed or took
+ * longer than the deadline. A run stuck where its abort signal cannot reach (a hung database call,
+ * say) must not keep the process alive forever; what it leaves behind is what a kill leaves: its
+ * lease expires and another worker resumes from the last committed batch.
+ */
+export function shutdown(
+  service: Pick<Service, 'stop' | 'logger'>,
+  signal: string,
+  options: { deadlineMs?: number; exit?: (code: number) => void } = {},
+): Promise<void> {
+  const deadlineMs = options.deadlineMs ?? SHUTDOWN_DEADLINE_MS
+  const exit = options.exit ?? ((code: number) => process.exit(code))
+  service.logger.info({ signal, deadlineMs }, 'stopping')
+  return new Promise((resolve) => {
+    let exited = false
+    const finish = (code: number) => {
+      if (exited) return
+      exited = true
+      clearTimeout(deadline)
+      exit(code)
+      resolve()
+    }
+    const deadline = setTimeout(() => {
+      service.logger.error({ signal, deadlineMs }, 'not stopped within the shutdown deadline; exiting anyway (unfinished runs resume elsewhere once their leases expire)')
+      finish(1)
+    }, deadlineMs)
+    service.stop().then(
+      () => finish(0),
+      (err) => {
+        service.logger.error({ err }, 'error while stopping')
+        finish(1)
+      },
+    )
   })
 }

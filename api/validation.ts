@@ -12,7 +12,6 @@ function createAjv(options: Options): Ajv {
   const ajv = new Ajv({ allErrors: true, strict: false, verbose: true, ...options })
   ;(addFormats as unknown as (a: Ajv) => Ajv)(ajv)
   ajv.addKeyword({ keyword: ERROR_MESSAGE_KEYWORD, schemaType: 'string' })
-  ajv.addKeyword({ keyword: 'x-hide' })
   return ajv
 }
 

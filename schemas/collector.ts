@@ -2,6 +2,8 @@
 // installed-collector fields that clients echo back (`alive`, `links`, `ephemeral`, ...) and
 // explicit nulls; responses carry exactly the fields the Sumo Terraform provider decodes.
 import { Type, type Static } from '@sinclair/typebox'
+import { ApiVersion } from './envelope.js'
+import { Limit, Offset } from './paging.js'
 
 const Nullable = <T extends ReturnType<typeof Type.String>>(schema: T) => Type.Union([schema, Type.Null()])
 
@@ -24,7 +26,7 @@ export const CollectorInput = Type.Object(
 export type CollectorInput = Static<typeof CollectorInput>
 
 export const CollectorEnvelopeInput = Type.Object(
-  { 'api.version': Type.Optional(Type.Literal('v1')), collector: Type.Ref(CollectorInput) },
+  { 'api.version': Type.Optional(ApiVersion), collector: Type.Ref(CollectorInput) },
   { additionalProperties: true },
 )
 
@@ -55,6 +57,6 @@ export const CollectorListQuery = Type.Object({
   filter: Type.Optional(
     Type.Unsafe<'installed' | 'hosted' | 'dead' | 'alive'>({ type: 'string', enum: ['installed', 'hosted', 'dead', 'alive'] }),
   ),
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 1000 })),
-  offset: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
+  limit: Type.Optional(Limit(1000, 1000)),
+  offset: Type.Optional(Offset()),
 })

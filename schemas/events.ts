@@ -1,8 +1,9 @@
 // The runtime's read API (extensions documented in the OpenAPI): stored events, runs, quarantine.
 import { Type } from '@sinclair/typebox'
+import { Limit } from './paging.js'
 
 export const EventPageQuery = Type.Object({
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
+  limit: Type.Optional(Limit(1000, 100)),
   after: Type.Optional(Type.String({ description: 'The `next` value of the previous page' })),
 })
 
@@ -38,10 +39,11 @@ export const RunList = Type.Object({ runs: Type.Array(Run) })
 
 export const QuarantinedRecord = Type.Object({
   fileId: Type.String(),
-  lineNumber: Type.Integer(),
+  lineNumber: Type.Integer({ description: 'The line of the file, from 1' }),
+  part: Type.Integer({ description: 'The object within the line, from 0: a line may hold several concatenated JSON objects' }),
   eventType: Type.String(),
   reason: Type.String(),
-  raw: Type.String({ description: 'The record as received (at most its first MiB)' }),
+  raw: Type.String({ description: 'The record as received (at most its first MiB); a NUL character, which the database cannot store, reads as the six characters \\u0000' }),
   rawBytes: Type.Integer(),
   quarantinedAt: Type.String(),
 })

@@ -1,6 +1,7 @@
 // The source envelope shared by every Cloud-to-Cloud source type (spec/collector-api.md §3).
 // `config` is validated by the source type's own schema (schemas/sources/*), chosen by `schemaRef.type`.
 import { Type, type Static } from '@sinclair/typebox'
+import { ApiVersion } from './envelope.js'
 
 export const SourceStateName = Type.Unsafe<
   'Pending' | 'Started' | 'Initialized' | 'Authenticated' | 'Collecting' | 'Error' | 'Stopping'
@@ -44,7 +45,7 @@ export const SourceInput = Type.Object(
 export type SourceInput = Static<typeof SourceInput>
 
 export const SourceEnvelopeInput = Type.Object(
-  { 'api.version': Type.Optional(Type.Literal('v1')), source: Type.Ref(SourceInput) },
+  { 'api.version': Type.Optional(ApiVersion), source: Type.Ref(SourceInput) },
   { additionalProperties: true },
 )
 

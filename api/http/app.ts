@@ -11,7 +11,7 @@ import { sourceTypes } from '../sources/registry.js'
 import { bodyAjv, paramsAjv } from '../validation.js'
 import type { AppContext } from './context.js'
 import { ApiError, Errors, errorBody } from './errors.js'
-import { authPlugin } from './plugins/auth.js'
+import { authPlugin, type FailedAuthLimiter } from './plugins/auth.js'
 import { errorsPlugin } from './plugins/errors.js'
 import { ALIAS_PREFIX, API_PREFIX, openapiPlugin } from './plugins/openapi.js'
 import { collectorRoutes } from './routes/collectors.js'
@@ -33,6 +33,8 @@ export interface BuildAppOptions {
   apiRoutes?: FastifyPluginAsyncTypebox[]
   /** Routes outside the API prefixes, e.g. /metrics. */
   rootRoutes?: FastifyPluginAsyncTypebox[]
+  /** Failed-authentication limits; the defaults of plugins/auth.ts when absent (tests pass their own). */
+  authLimiter?: FailedAuthLimiter
 }
 
 const SHARED_SCHEMAS = [ValidationIssue, ErrorBody, CollectorInput, Collector, SourceState, SourceCollection, SourceInput, Source, ...[...sourceTypes.values()].map((t) => t.configSchema)]
@@ -77,7 +79,10 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   })
 
   await app.register(errorsPlugin)
-  await app.register(authPlugin, { credentials: new CredentialVerifier(options.ctx.database.db) })
+  await app.register(authPlugin, {
+    credentials: new CredentialVerifier(options.ctx.database.db),
+    ...(options.authLimiter ? { limiter: options.authLimiter } : {}),
+  })
   await app.register(openapiPlugin, { version: options.version })
 
   await app.register(healthRoutes)

@@ -21,6 +21,14 @@ export class ApiError extends Error {
 export const Errors = {
   unauthorized: () =>
     new ApiError(401, 'unauthorized', 'Credential could not be verified.', undefined, { 'WWW-Authenticate': 'Basic realm="openc2c"' }),
+  authThrottled: (retryAfterSeconds: number) =>
+    new ApiError(
+      429,
+      'rate.limit.exceeded',
+      `Too many failed authentication attempts from this address; retry after ${retryAfterSeconds} s.`,
+      undefined,
+      { 'Retry-After': String(retryAfterSeconds) },
+    ),
   notFound: (method: string, url: string) => new ApiError(404, 'notfound', `No route ${method} ${url}.`),
   collectorNotFound: (id: string | number) =>
     new ApiError(404, 'collectors.collector.invalid', `The specified collector ID is invalid. No collector has id ${JSON.stringify(String(id))}.`),

@@ -1,21 +1,17 @@
 // The run loop of one replica. Every poll it claims due sources up to its concurrency limit and
-// runs them; now and then it prunes expired events.
-// Replicas coordinate only through Postgres (the lease rows), so any number can run, and
-// OPENC2C_SCHEDULER=off gives an API-only replica.
+// runs them. Replicas coordinate only through Postgres (the lease rows), so any number can run, and
+// OPENC2C_SCHEDULER=off gives an API-only replica. Retention has its own timer (retention.ts), so
+// neither delays the other.
 import type { Logger } from 'pino'
-import type { EventsRepository } from '../store/events-repository.js'
 import type { LeasesRepository } from '../store/leases-repository.js'
 import { executeRun, newWorkerId, type RunDeps, type RunOutcome } from './source-run.js'
 
 export interface SchedulerOptions {
   deps: RunDeps
   leases: LeasesRepository
-  events: EventsRepository
   logger: Logger
   pollMs: number
   maxConcurrentRuns: number
-  retentionDays: number
-  retentionEveryMs: number
   owner?: string
 }
 
@@ -25,7 +21,8 @@ export class Scheduler {
   readonly #stop = new AbortController()
   #timer: NodeJS.Timeout | undefined
   #ticking: Promise<void> | undefined
-  #lastPrune = 0
+  /** A wake-up arrived while a tick was running: that tick may have looked before the news. */
+  #wokenDuringTick = false
 
   constructor(private readonly options: SchedulerOptions) {
     this.owner = options.owner ?? newWorkerId()
@@ -39,7 +36,10 @@ export class Scheduler {
   /** Claims now instead of at the next poll (after a restart action, say). */
   wake(): void {
     if (this.#stop.signal.aborted) return
-    this.#schedule(0)
+    // The running tick may already have passed its last claim; tick again as soon as it ends
+    // rather than leaving the request to the next poll.
+    if (this.#ticking) this.#wokenDuringTick = true
+    else this.#schedule(0)
   }
 
   async stop(): Promise<void> {
@@ -56,17 +56,21 @@ export class Scheduler {
   #schedule(ms: number): void {
     clearTimeout(this.#timer)
     this.#timer = setTimeout(() => {
-      if (this.#ticking) return this.#schedule(this.options.pollMs)
+      if (this.#ticking) {
+        this.#wokenDuringTick = true
+        return
+      }
+      this.#wokenDuringTick = false
       this.#ticking = this.tick()
         .catch((err) => this.options.logger.error({ err }, 'scheduler tick failed'))
         .finally(() => {
           this.#ticking = undefined
-          if (!this.#stop.signal.aborted) this.#schedule(this.options.pollMs)
+          if (!this.#stop.signal.aborted) this.#schedule(this.#wokenDuringTick ? 0 : this.options.pollMs)
         })
     }, ms)
   }
 
-  /** One poll: claim what is due (up to the limit) and start it; prune when it is time. */
+  /** One poll: claim what is due (up to the limit) and start it. */
   async tick(): Promise<void> {
     const { leases, deps } = this.options
     while (!this.#stop.signal.aborted && this.#running.size < this.options.maxConcurrentRuns) {
@@ -78,11 +82,6 @@ export class Scheduler {
         if (!this.#stop.signal.aborted) this.wake()
       })
       this.#running.set(claim.sourceId, run)
-    }
-    if (Date.now() - this.#lastPrune >= this.options.retentionEveryMs) {
-      this.#lastPrune = Date.now()
-      const pruned = await this.options.events.prune(this.options.retentionDays)
-      if (pruned.events + pruned.quarantined + pruned.runs > 0) this.options.logger.info(pruned, 'pruned data older than the retention period')
     }
   }
 }

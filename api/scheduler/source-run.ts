@@ -44,6 +44,9 @@ export async function executeRun(claim: Claim, deps: RunDeps, stopSignal: AbortS
   const controller = new AbortController()
   const onStop = () => controller.abort(new Error('the service is stopping'))
   stopSignal.addEventListener('abort', onStop, { once: true })
+  // A claim that lands after stop() was called (it was in flight) must not start upstream work:
+  // an already aborted signal never fires 'abort' again.
+  if (stopSignal.aborted) onStop()
   // Renew at a third of the lease, so two renewals can fail before another replica may claim it.
   const renewal = setInterval(() => {
     leases.renew(claim, deps.leaseMs).then(
@@ -59,24 +62,38 @@ export async function executeRun(claim: Claim, deps: RunDeps, stopSignal: AbortS
     if (errors.length < MAX_RUN_ERRORS) errors.push({ at: new Date().toISOString(), ...error })
   }
   let runId: number | undefined
+  let configVersion: number | undefined
   let outcome: RunOutcome = 'failed'
   let intervalMs = HOUR_MS
   try {
+    controller.signal.throwIfAborted()
     const source = await deps.sources.getById(claim.sourceId)
-    const type = source && findSourceType(source.schemaType)
     const collector = source && (await deps.collectors.get(source.collectorId))
-    if (!source || !type || !collector) {
+    if (!source || !collector) {
+      // Deleted: its lease row went with it, so this releases nothing unless it is still there.
+      await leases.release(claim, { nextRunAt: new Date(Date.now() + HOUR_MS), blocked: false, consecutiveFailures: claim.consecutiveFailures })
       outcome = 'gone'
       return outcome
+    }
+    // Every state this run sets describes this config: recorded with it (one row read), it guards
+    // those writes against a PUT that lands mid-run (SourcesRepository.setRunState).
+    configVersion = source.version
+    const type = findSourceType(source.schemaType)
+    if (!type) {
+      // Stored by a newer (or older) version of openc2c: not retried as a block, since a replica
+      // that knows the type may share the database and should get its turn.
+      throw new SourceRunError('FirstPartyGeneric', 'source.type.unknown', `this replica cannot run sources of type ${JSON.stringify(source.schemaType)}`)
     }
     intervalMs = type.pollingIntervalHours(source.config) * HOUR_MS
     runId = await ingest.startRun(claim)
     if (claim.recovered) logger.info('resuming a source whose previous worker stopped mid-run')
+    const version = configVersion
     let current = source.state.state
     if (current !== 'Collecting') {
-      await ingest.setState(claim, { state: 'Started' })
+      await deps.sources.setRunState(claim, version, { state: 'Started' })
       current = 'Started'
     }
+    controller.signal.throwIfAborted()
     const ctx: SourceRunContext = {
       source,
       collectorName: collector.name,
@@ -90,7 +107,7 @@ export async function executeRun(claim: Claim, deps: RunDeps, stopSignal: AbortS
       metrics,
       advanceState: async (state) => {
         if (current === 'Collecting' || current === state) return
-        await ingest.setState(claim, { state })
+        await deps.sources.setRunState(claim, version, { state })
         current = state
       },
       recordError,
@@ -102,7 +119,7 @@ export async function executeRun(claim: Claim, deps: RunDeps, stopSignal: AbortS
     await leases.release(claim, { nextRunAt: new Date(started + intervalMs + jitterMs), blocked: false, consecutiveFailures: 0 })
     outcome = 'succeeded'
   } catch (err) {
-    outcome = await handleFailure(err, { claim, deps, controller, runId, errors, recordError, intervalMs, logger })
+    outcome = await handleFailure(err, { claim, deps, controller, runId, configVersion, errors, recordError, intervalMs, logger })
   } finally {
     clearInterval(renewal)
     stopSignal.removeEventListener('abort', onStop)
@@ -118,6 +135,8 @@ interface FailureContext {
   deps: RunDeps
   controller: AbortController
   runId: number | undefined
+  /** The config version the run read; undefined when it failed before reading its source. */
+  configVersion: number | undefined
   errors: RunError[]
   recordError: (error: Omit<RunError, 'at'>) => void
   intervalMs: number
@@ -152,12 +171,16 @@ async function handleFailure(err: unknown, f: FailureContext): Promise<RunOutcom
   const state: SourceState = { state: 'Error', errorType: failure.errorType, errorCode: failure.errorCode, errorInfo: failure.message }
   const failures = claim.consecutiveFailures + 1
   try {
-    await deps.ingest.setState(claim, state)
+    // The error, the block and the backoff belong to the config the run used. If the source was
+    // updated meanwhile, the new config has not been tried: its state and schedule stand (both
+    // writes re-check the version under lock, so a PUT between them is seen too).
+    const current = f.configVersion === undefined || (await deps.sources.setRunState(claim, f.configVersion, state))
+    if (!current) logger.info('the source was updated during the failed run; its new config runs next')
     if (f.runId !== undefined) await deps.ingest.finishRun(claim, f.runId, 'failed', f.errors)
     // ThirdPartyConfig is not retried until the source is updated or restarted.
     const blocked = failure.errorType === 'ThirdPartyConfig'
     const waitMs = Math.min(f.intervalMs, backoffMs(failures, deps.failureBackoff.baseMs, deps.failureBackoff.capMs))
-    await deps.leases.release(claim, { nextRunAt: new Date(Date.now() + waitMs), blocked, consecutiveFailures: failures })
+    await deps.leases.release(claim, { nextRunAt: new Date(Date.now() + waitMs), blocked, consecutiveFailures: failures, configVersion: f.configVersion })
   } catch (writeErr) {
     if (writeErr instanceof LeaseLostError) return 'lease_lost'
     logger.error({ err: writeErr }, 'could not record the failed run')

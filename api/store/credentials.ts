@@ -51,19 +51,42 @@ export async function countCredentials(db: Kysely<Tables>): Promise<number> {
 const CACHE_TTL_MS = 60_000
 const CACHE_MAX = 1000
 
+/** A stored-hash lookalike with a random salt and hash: verifying against it costs one scrypt and fails. */
+function dummyKeyHash(): string {
+  const random = (n: number) => crypto.randomBytes(n).toString('base64url')
+  return `scrypt.${SCRYPT.N}.${SCRYPT.r}.${SCRYPT.p}.${random(16)}.${random(HASH_BYTES)}`
+}
+
+export interface CredentialVerifierOptions {
+  /** The key check; tests count its calls. */
+  verifyKey?: (accessKey: string, stored: string) => Promise<boolean>
+}
+
 /** Verifies Basic credentials against the table, remembering successes for a minute. */
 export class CredentialVerifier {
   readonly #verified = new Map<string, number>()
+  readonly #verifyKey: (accessKey: string, stored: string) => Promise<boolean>
+  readonly #dummyHash = dummyKeyHash()
 
-  constructor(private readonly db: Kysely<Tables>) {}
+  constructor(
+    private readonly db: Kysely<Tables>,
+    options: CredentialVerifierOptions = {},
+  ) {
+    this.#verifyKey = options.verifyKey ?? verifyAccessKey
+  }
 
   async verify(accessId: string, accessKey: string): Promise<boolean> {
     // The cache key is a digest, so plaintext keys are never kept in memory longer than a request.
     const cacheKey = crypto.createHash('sha256').update(accessId).update('\0').update(accessKey).digest('base64')
     const until = this.#verified.get(cacheKey)
     if (until !== undefined && until > Date.now()) return true
-    const row = await this.db.selectFrom('access_keys').select('key_hash').where('access_id', '=', accessId).executeTakeFirst()
-    if (!row || !(await verifyAccessKey(accessKey, row.key_hash))) return false
+    // Postgres text cannot hold U+0000: such an id names no one, and the query would fail (a 500).
+    const row = accessId.includes('\0')
+      ? undefined
+      : await this.db.selectFrom('access_keys').select('key_hash').where('access_id', '=', accessId).executeTakeFirst()
+    // An unknown id pays the same scrypt as a wrong key, so response times don't tell which ids exist.
+    const ok = await this.#verifyKey(accessKey, row?.key_hash ?? this.#dummyHash)
+    if (!row || !ok) return false
     if (this.#verified.size >= CACHE_MAX) this.#verified.clear()
     this.#verified.set(cacheKey, Date.now() + CACHE_TTL_MS)
     return true

@@ -1,4 +1,5 @@
-// All SQL that reads the event store (the read API) and prunes it (retention).
+// All SQL that reads the event store (the read API) and prunes it (retention, which also keeps the
+// per-source quarantine count in source_leases in step).
 import { type Kysely, sql } from 'kysely'
 import type { RunError, Tables } from './tables.js'
 
@@ -29,6 +30,8 @@ export interface RunRow {
 export interface QuarantinedRow {
   fileId: string
   lineNumber: number
+  /** Ordinal of the record within its line (concatenated objects); 0 for a whole line. */
+  part: number
   eventType: string
   reason: string
   raw: string
@@ -80,14 +83,15 @@ export class EventsRepository {
   }
 
   async quarantined(sourceId: number, limit: number, offset: number): Promise<QuarantinedRow[]> {
-    const result = await sql<{ file_id: string; line_number: number; event_type: string; reason: string; raw: string; raw_bytes: number; at: string }>`
-      select file_id, line_number, event_type, reason, raw, raw_bytes,
+    const result = await sql<{ file_id: string; line_number: number; part: number; event_type: string; reason: string; raw: string; raw_bytes: number; at: string }>`
+      select file_id, line_number, part, event_type, reason, raw, raw_bytes,
              to_char(created_at at time zone 'UTC', ${sql.raw(ISO_MICROS)}) as at
       from quarantined_records where source_id = ${sourceId}
-      order by created_at, file_id, line_number limit ${limit} offset ${offset}`.execute(this.db)
+      order by created_at, file_id, line_number, part limit ${limit} offset ${offset}`.execute(this.db)
     return result.rows.map((r) => ({
       fileId: r.file_id,
       lineNumber: Number(r.line_number),
+      part: Number(r.part),
       eventType: r.event_type,
       reason: r.reason,
       raw: r.raw,
@@ -97,26 +101,36 @@ export class EventsRepository {
   }
 
   /**
-   * Deletes events whose timestamp is older than the retention period (and quarantined records and
-   * finished runs older than it), in batches so no transaction grows with the table.
+   * Deletes what was stored longer ago than the retention period: events by `received_at` (when we
+   * stored them), quarantined records by `created_at`, finished runs by `finished_at`. Not by the
+   * event's own timestamp: a late event with an old timestamp would go right after it is stored,
+   * and with it its dedupe record (the primary key), so the platform's next redelivery of it would
+   * be stored again. Events go in batches so no transaction grows with the table.
    */
   async prune(retentionDays: number): Promise<{ events: number; quarantined: number; runs: number }> {
     const cutoff = sql`now() - ${retentionDays} * interval '1 day'`
     let events = 0
     for (;;) {
       const result = await sql`
-        delete from events where ctid in (select ctid from events where occurred_at < ${cutoff} limit ${PRUNE_BATCH})`.execute(this.db)
+        delete from events where ctid in (select ctid from events where received_at < ${cutoff} limit ${PRUNE_BATCH})`.execute(this.db)
       const n = Number(result.numAffectedRows ?? 0n)
       events += n
       if (n < PRUNE_BATCH) break
     }
-    const quarantined = await sql`delete from quarantined_records where created_at < ${cutoff}`.execute(this.db)
+    // source_leases.quarantined_records counts a source's quarantined records (shown as
+    // collection.quarantinedRecords): take the pruned ones off in the same statement. A decrement
+    // rather than a recount, so it composes with a run that commits new records concurrently.
+    const quarantined = await sql<{ n: number }>`
+      with pruned as (
+        delete from quarantined_records where created_at < ${cutoff} returning source_id
+      ), per_source as (
+        select source_id, count(*) as n from pruned group by source_id
+      ), counted as (
+        update source_leases l set quarantined_records = greatest(l.quarantined_records - p.n, 0)
+        from per_source p where l.source_id = p.source_id
+      )
+      select coalesce(sum(n), 0) as n from per_source`.execute(this.db)
     const runs = await sql`delete from source_runs where finished_at < ${cutoff}`.execute(this.db)
-    return { events, quarantined: Number(quarantined.numAffectedRows ?? 0n), runs: Number(runs.numAffectedRows ?? 0n) }
-  }
-
-  async count(sourceId: number): Promise<number> {
-    const row = await this.db.selectFrom('events').select((eb) => eb.fn.countAll<number>().as('n')).where('source_id', '=', sourceId).executeTakeFirstOrThrow()
-    return Number(row.n)
+    return { events, quarantined: Number(quarantined.rows[0]?.n ?? 0), runs: Number(runs.numAffectedRows ?? 0n) }
   }
 }

@@ -4,7 +4,6 @@
 // commits nothing.
 import crypto from 'node:crypto'
 import { CompiledQuery, type Kysely, type Transaction, sql } from 'kysely'
-import type { SourceState } from '../../schemas/source.js'
 import type { LeaseHandle, LeasesRepository } from './leases-repository.js'
 import type { DoneFile, InProgressFile, RunError, Tables } from './tables.js'
 
@@ -22,7 +21,10 @@ export interface EventToStore {
 
 export interface RecordToQuarantine {
   lineNumber: number
+  /** Ordinal of the record within its line (several concatenated objects); 0 for a whole line. */
+  part: number
   reason: string
+  /** The record's text; NUL characters are stored escaped (see storableRaw). */
   raw: string
   rawBytes: number
 }
@@ -108,11 +110,11 @@ export class IngestRepository {
         const q = batch.quarantined
         const inserted = await sql<{ n: number }>`
           with ins as (
-            insert into quarantined_records (source_id, file_id, line_number, event_type, reason, raw, raw_bytes)
-            select ${lease.sourceId}, ${batch.fileId}, q.line_number, ${batch.eventType}, q.reason, q.raw, q.raw_bytes
-            from unnest(${q.map((r) => r.lineNumber)}::int[], ${q.map((r) => r.reason)}::text[], ${q.map((r) => r.raw)}::text[],
-                        ${q.map((r) => r.rawBytes)}::int[]) as q(line_number, reason, raw, raw_bytes)
-            on conflict (source_id, file_id, line_number) do nothing
+            insert into quarantined_records (source_id, file_id, line_number, part, event_type, reason, raw, raw_bytes)
+            select ${lease.sourceId}, ${batch.fileId}, q.line_number, q.part, ${batch.eventType}, q.reason, q.raw, q.raw_bytes
+            from unnest(${q.map((r) => r.lineNumber)}::int[], ${q.map((r) => r.part)}::int[], ${q.map((r) => r.reason)}::text[],
+                        ${q.map((r) => storableRaw(r.raw))}::text[], ${q.map((r) => r.rawBytes)}::int[]) as q(line_number, part, reason, raw, raw_bytes)
+            on conflict (source_id, file_id, line_number, part) do nothing
             returning 1
           )
           select count(*) as n from ins`.execute(trx)
@@ -150,18 +152,6 @@ export class IngestRepository {
       await trx.updateTable('source_runs').set({ status, finished_at: new Date(), errors: JSON.stringify(errors) }).where('id', '=', runId).execute()
     })
   }
-
-  /** Moves the visible source state, fenced like every other run write. */
-  async setState(lease: LeaseHandle, state: SourceState): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
-      await this.leases.fence(trx, lease)
-      await trx
-        .updateTable('sources')
-        .set({ state: state.state, error_type: state.errorType ?? null, error_code: state.errorCode ?? null, error_info: state.errorInfo ?? null })
-        .where('id', '=', lease.sourceId)
-        .execute()
-    })
-  }
 }
 
 async function upsertCursor(trx: Transaction<Tables>, sourceId: number, eventType: string, cursor: Cursor): Promise<void> {
@@ -171,6 +161,17 @@ async function upsertCursor(trx: Transaction<Tables>, sourceId: number, eventTyp
     .values({ source_id: sourceId, event_type: eventType, ...values })
     .onConflict((oc) => oc.columns(['source_id', 'event_type']).doUpdateSet({ ...values, updated_at: new Date() }))
     .execute()
+}
+
+/**
+ * Postgres text cannot hold NUL (U+0000): one in a quarantined line would fail the insert, and the
+ * batch with it on every retry, leaving the source stuck on that file. A quarantined line is kept for
+ * people to read, so each NUL is stored as the six characters `\u0000` (JSON's escape for it); a
+ * line that already held that escape reads the same, which is acceptable for a diagnostic copy.
+ * (Stored events never hold NUL: records.ts only accepts valid JSON, where NUL is always escaped.)
+ */
+export function storableRaw(raw: string): string {
+  return raw.includes('\u0000') ? raw.replaceAll('\u0000', '\\u0000') : raw
 }
 
 const insertSqlByRows = new Map<number, string>()

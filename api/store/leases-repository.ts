@@ -78,23 +78,38 @@ export class LeasesRepository {
     return result.rows.length > 0
   }
 
-  /** Ends a run: schedules the next one (or blocks the source until it is updated or restarted). */
-  async release(lease: LeaseHandle, outcome: { nextRunAt: Date; blocked: boolean; consecutiveFailures: number }): Promise<boolean> {
-    const result = await sql`
-      update source_leases
-      set lease_owner = null, lease_expires_at = null, last_finished_at = now(),
-          next_run_at = ${outcome.nextRunAt}, blocked = ${outcome.blocked},
-          consecutive_failures = ${outcome.consecutiveFailures}
-      where source_id = ${lease.sourceId} and lease_owner = ${lease.owner} and generation = ${lease.generation}
-      returning 1`.execute(this.db)
-    return result.rows.length > 0
-  }
-
-  /** Gives up a lease without waiting for it to expire (shutdown): another replica may claim it now. */
-  async abandon(lease: LeaseHandle): Promise<void> {
-    await sql`
-      update source_leases set lease_expires_at = now() - interval '1 millisecond'
-      where source_id = ${lease.sourceId} and lease_owner = ${lease.owner} and generation = ${lease.generation}`.execute(this.db)
+  /**
+   * Ends a run: schedules the next one (or blocks the source until it is updated or restarted).
+   * A restart requested while the run was going overrides a block: the user asked for another try.
+   *
+   * With `configVersion` (a failed run), the outcome applies only if the source still has that
+   * config version: when it was updated meanwhile, the failure says nothing about the new config,
+   * so the source is due at once, unblocked, with a fresh failure count.
+   */
+  async release(lease: LeaseHandle, outcome: { nextRunAt: Date; blocked: boolean; consecutiveFailures: number; configVersion?: number }): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      let { nextRunAt, blocked, consecutiveFailures } = outcome
+      if (outcome.configVersion !== undefined) {
+        // Locks the source row before the lease row (the order SourcesRepository.replace takes), and
+        // reads its latest version: a replace() either committed before (seen here) or waits for us
+        // and then lifts what we set.
+        const unchanged = await sql`
+          select 1 from sources where id = ${lease.sourceId} and version = ${outcome.configVersion} for share`.execute(trx)
+        if (unchanged.rows.length === 0) {
+          nextRunAt = new Date()
+          blocked = false
+          consecutiveFailures = 0
+        }
+      }
+      const result = await sql`
+        update source_leases
+        set lease_owner = null, lease_expires_at = null, last_finished_at = now(),
+            next_run_at = ${nextRunAt}, blocked = ${blocked} and not run_requested,
+            consecutive_failures = ${consecutiveFailures}
+        where source_id = ${lease.sourceId} and lease_owner = ${lease.owner} and generation = ${lease.generation}
+        returning 1`.execute(trx)
+      return result.rows.length > 0
+    })
   }
 
   /**
@@ -113,11 +128,6 @@ export class LeasesRepository {
   /** The restart action: run as soon as a worker is free, and lift a ThirdPartyConfig block. */
   async requestRun(sourceId: number): Promise<void> {
     await sql`update source_leases set run_requested = true, blocked = false where source_id = ${sourceId}`.execute(this.db)
-  }
-
-  /** A config update lifts a ThirdPartyConfig block; the source runs again at once. */
-  async unblock(sourceId: number): Promise<void> {
-    await sql`update source_leases set blocked = false, next_run_at = least(next_run_at, now()) where source_id = ${sourceId} and blocked`.execute(this.db)
   }
 
   async view(sourceId: number): Promise<LeaseView | undefined> {

@@ -2,6 +2,7 @@
 // (leases, cursors, events) has its own repositories.
 import { type Kysely, sql } from 'kysely'
 import type { SourceState } from '../../schemas/source.js'
+import { type LeaseHandle, LeasesRepository } from './leases-repository.js'
 import { isUniqueViolation } from './postgres-errors.js'
 import type { SourceRow, Tables } from './tables.js'
 
@@ -35,6 +36,8 @@ export interface CollectionInfo {
 }
 
 export class DuplicateSourceNameError extends Error {}
+/** The collector was deleted between the caller's check and the insert. */
+export class MissingCollectorError extends Error {}
 
 export type SourceReplaceResult = { kind: 'updated'; record: SourceRecord } | { kind: 'stale' } | { kind: 'missing' }
 
@@ -94,7 +97,11 @@ export function toSourceRecord(row: SourceColumns): SourceRecord {
 }
 
 export class SourcesRepository {
-  constructor(private readonly db: Kysely<Tables>) {}
+  constructor(
+    private readonly db: Kysely<Tables>,
+    /** Only its fence is used (a run's state writes); stateless, so a private one is as good. */
+    private readonly leases: LeasesRepository = new LeasesRepository(db),
+  ) {}
 
   #select() {
     return selectSources(this.db)
@@ -123,6 +130,29 @@ export class SourcesRepository {
       .where('id', '=', id)
       .where('state', '=', 'Error')
       .execute()
+  }
+
+  /**
+   * A run moves the visible state: fenced by its lease, like every run write, and applied only while
+   * the source still has the config version the run read. A state (an Error above all) describes
+   * the config that produced it: once the source is updated, the new config has not been tried and
+   * the reset done by replace() must stand. Returns false when the version moved on.
+   */
+  async setRunState(lease: LeaseHandle, configVersion: number, state: SourceState): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      // The source row first, then the lease row (the fence): the order replace() locks them in,
+      // so the two never deadlock. The version test is evaluated on the latest row version under
+      // its lock, so an update committed meanwhile is seen.
+      const updated = await trx
+        .updateTable('sources')
+        .set({ state: state.state, error_type: state.errorType ?? null, error_code: state.errorCode ?? null, error_info: state.errorInfo ?? null })
+        .where('id', '=', lease.sourceId)
+        .where('version', '=', configVersion)
+        .returning('id')
+        .executeTakeFirst()
+      await this.leases.fence(trx, lease)
+      return updated !== undefined
+    })
   }
 
   /** Every source with its collector's name, for per-source metrics. */
@@ -163,39 +193,58 @@ export class SourcesRepository {
       })
     } catch (err) {
       if (isUniqueViolation(err, 'sources_collector_name_unique')) throw new DuplicateSourceNameError(values.name)
+      // 23503 foreign_key_violation: only sources.collector_id can fail here (the lease row refers to
+      // the source inserted just before, in the same transaction).
+      if ((err as { code?: string } | undefined)?.code === '23503') throw new MissingCollectorError(String(collectorId))
       throw err
     }
   }
 
   /**
-   * Full replacement guarded by the version from If-Match. A source in Error goes back to Pending,
-   * so a ThirdPartyConfig error (which is not retried) clears once the user fixes the config; any
-   * other state is the runtime's to change.
+   * Full replacement guarded by the version from If-Match. A source in Error goes back to Pending
+   * and, with a fresh failure count, is due at once and no longer blocked, so a ThirdPartyConfig
+   * error (which is not retried) clears once the user fixes the config; any other state is the
+   * runtime's to change. All in one transaction with the UPDATE: a run that fails with the old
+   * config cannot slip in between (its writes are guarded by the config version, see
+   * setRunState), and the record returned is the one this update wrote, not a later one.
    */
   async replace(collectorId: number, id: number, expectedVersion: number, values: SourceValues): Promise<SourceReplaceResult> {
     try {
-      const row = await this.db
-        .updateTable('sources')
-        .set((eb) => ({
-          name: values.name,
-          config: JSON.stringify(values.config),
-          secrets: values.secrets,
-          version: eb('version', '+', 1),
-          state: sql<string>`case when state = 'Error' then 'Pending' else state end`,
-          error_type: sql<string | null>`case when state = 'Error' then null else error_type end`,
-          error_code: sql<string | null>`case when state = 'Error' then null else error_code end`,
-          error_info: sql<string | null>`case when state = 'Error' then null else error_info end`,
-          updated_at: new Date(),
-        }))
-        .where('id', '=', id)
-        .where('collector_id', '=', collectorId)
-        .where('version', '=', expectedVersion)
-        .returning('id')
-        .executeTakeFirst()
-      if (row) {
-        const record = await this.getById(id)
-        if (record) return { kind: 'updated', record }
-      }
+      const record = await this.db.transaction().execute(async (trx) => {
+        // Locks the row, so the state read here is the one the update below replaces.
+        const current = await trx
+          .selectFrom('sources')
+          .select('state')
+          .where('id', '=', id)
+          .where('collector_id', '=', collectorId)
+          .where('version', '=', expectedVersion)
+          .forUpdate()
+          .executeTakeFirst()
+        if (!current) return undefined
+        const wasError = current.state === 'Error'
+        await trx
+          .updateTable('sources')
+          .set((eb) => ({
+            name: values.name,
+            config: JSON.stringify(values.config),
+            secrets: values.secrets,
+            version: eb('version', '+', 1),
+            ...(wasError ? { state: 'Pending', error_type: null, error_code: null, error_info: null } : {}),
+            updated_at: new Date(),
+          }))
+          .where('id', '=', id)
+          .execute()
+        // The lease row after the source row: the order run writes lock them in (setRunState).
+        await trx
+          .updateTable('source_leases')
+          .set({ blocked: false, next_run_at: sql<Date>`least(next_run_at, now())`, ...(wasError ? { consecutive_failures: 0 } : {}) })
+          .where('source_id', '=', id)
+          .where((eb) => (wasError ? eb.lit(true) : eb('blocked', '=', true)))
+          .execute()
+        // Same transaction, row still locked: this is exactly what the update wrote.
+        return toSourceRecord(await selectSources(trx).where('s.id', '=', id).executeTakeFirstOrThrow())
+      })
+      if (record) return { kind: 'updated', record }
     } catch (err) {
       if (isUniqueViolation(err, 'sources_collector_name_unique')) throw new DuplicateSourceNameError(values.name)
       throw err

@@ -127,6 +127,8 @@ export interface QuarantinedRecordsTable {
   source_id: number
   file_id: string
   line_number: number
+  /** Ordinal of the object within its line (concatenated objects); 0 for a line holding one. */
+  part: Generated<number>
   event_type: string
   reason: string
   raw: string

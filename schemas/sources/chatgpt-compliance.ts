@@ -29,6 +29,8 @@ export const SourceFields = Type.Object(
   },
 )
 
+// The messages of these patterns never quote the value: a rejected value may hold control characters
+// (which would break log lines and error text) or, for apiKey, a secret.
 const WorkspaceId = Type.String({
   minLength: 1,
   maxLength: 128,
@@ -44,7 +46,14 @@ export const ChatGptComplianceConfig = Type.Object(
     fields: Type.Optional(SourceFields),
     workspaceID: Type.Optional(WorkspaceId),
     workspaceId: Type.Optional(WorkspaceId),
-    apiKey: Type.String({ minLength: 1, maxLength: 1024, description: 'Secret: write-only, reads back as "********"' }),
+    // Sent as an HTTP header value upstream, so printable ASCII only: no spaces, newlines or NULs.
+    apiKey: Type.String({
+      minLength: 1,
+      maxLength: 1024,
+      pattern: '^[\\x21-\\x7E]+$',
+      'x-error-message': 'must be 1 to 1024 printable ASCII characters, without spaces or control characters',
+      description: 'Secret: write-only, reads back as "********"',
+    }),
     pollingIntervalHour: Type.Optional(
       Type.String({ pattern: '^([1-9]|1[0-9]|2[0-4])h$', default: '1h', 'x-error-message': 'must be "1h" to "24h"' }),
     ),

@@ -41,7 +41,9 @@ export async function startTestService(env: Record<string, string> = {}): Promis
   })
   const service = await buildService(config, { database: testDatabase.database, logger: createLogger({ logLevel: config.logLevel }), print: () => {} })
   await service.app.ready()
+  // As service.start() does, without listening: tests reach the app through inject().
   service.scheduler?.start()
+  service.retention?.start()
   const authorization = `Basic ${Buffer.from(`${accessId}:${accessKey}`).toString('base64')}`
   return {
     service,
@@ -58,8 +60,10 @@ export async function startTestService(env: Record<string, string> = {}): Promis
         ...(body !== undefined ? { payload: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
       }),
     async close() {
-      await service.scheduler?.stop()
-      await service.app.close()
+      // The whole service: scheduler, retention, app and change feed (whose LISTEN connection
+      // would otherwise outlive the test and keep reconnecting to a dropped database). The
+      // database is ours, so we close it.
+      await service.stop()
       await testDatabase.close()
       await fs.rm(dataDir, { recursive: true, force: true })
     },

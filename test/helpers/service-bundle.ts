@@ -28,7 +28,7 @@ export async function serviceEntry(): Promise<string> {
   try {
     await fs.access(entry)
   } catch {
-    await buildService(dir)
+    await buildService(dir, { keepExisting: true })
   }
   return entry
 }

@@ -1,6 +1,13 @@
 // HTTP Basic auth with an access id and key on every route, except those whose route config says
 // `auth: false` (/healthz, the docs). Runs at onRequest, before the body is read, so an
 // unauthenticated client learns nothing about validation.
+//
+// Failed attempts are limited per client address: after FAILED_AUTH_LIMIT.max wrong credentials in
+// a window, every request from that address (right credentials included, or the answers would still
+// tell a guess apart) gets 429 `rate.limit.exceeded` with Retry-After until the window ends.
+// Requests without credentials, or with a malformed Authorization header, guess nothing and are not
+// counted. The counts live in this process's memory; behind a reverse proxy every client shares the
+// proxy's address.
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import type { CredentialVerifier } from '../../store/credentials.js'
@@ -17,8 +24,48 @@ declare module 'fastify' {
   }
 }
 
+export const FAILED_AUTH_LIMIT = { max: 30, windowMs: 60_000 } as const
+/** Addresses tracked at once; the oldest is forgotten first, so memory stays bounded under a spray. */
+const MAX_TRACKED_ADDRESSES = 10_000
+
+/** Counts failed authentications per address in fixed windows. */
+export class FailedAuthLimiter {
+  readonly #windows = new Map<string, { failures: number; resetAt: number }>()
+
+  constructor(
+    readonly max: number = FAILED_AUTH_LIMIT.max,
+    readonly windowMs: number = FAILED_AUTH_LIMIT.windowMs,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Seconds until the address may try again, or 0 when it may try now. */
+  retryAfter(address: string): number {
+    const window = this.#windows.get(address)
+    if (!window) return 0
+    const left = window.resetAt - this.now()
+    if (left <= 0) {
+      this.#windows.delete(address)
+      return 0
+    }
+    return window.failures >= this.max ? Math.ceil(left / 1000) : 0
+  }
+
+  recordFailure(address: string): void {
+    const now = this.now()
+    let window = this.#windows.get(address)
+    if (!window || window.resetAt <= now) {
+      this.#windows.delete(address) // re-inserted last: the map stays in order of age
+      if (this.#windows.size >= MAX_TRACKED_ADDRESSES) this.#windows.delete(this.#windows.keys().next().value!)
+      window = { failures: 0, resetAt: now + this.windowMs }
+      this.#windows.set(address, window)
+    }
+    window.failures++
+  }
+}
+
 export interface AuthOptions {
   credentials: CredentialVerifier
+  limiter?: FailedAuthLimiter
 }
 
 export function parseBasicAuth(header: string | undefined): { accessId: string; accessKey: string } | undefined {
@@ -32,11 +79,16 @@ export function parseBasicAuth(header: string | undefined): { accessId: string; 
 }
 
 export const authPlugin = fp(async function authPlugin(app: FastifyInstance, options: AuthOptions) {
+  const limiter = options.limiter ?? new FailedAuthLimiter()
   app.decorateRequest('accessId', undefined)
   app.addHook('onRequest', async (request: FastifyRequest) => {
     if (request.routeOptions.config?.auth === false) return
+    const retryAfter = limiter.retryAfter(request.ip)
+    if (retryAfter > 0) throw Errors.authThrottled(retryAfter)
     const credentials = parseBasicAuth(request.headers.authorization)
-    if (!credentials || !(await options.credentials.verify(credentials.accessId, credentials.accessKey))) {
+    if (!credentials) throw Errors.unauthorized()
+    if (!(await options.credentials.verify(credentials.accessId, credentials.accessKey))) {
+      limiter.recordFailure(request.ip)
       throw Errors.unauthorized()
     }
     request.accessId = credentials.accessId

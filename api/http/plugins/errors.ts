@@ -3,7 +3,8 @@
 import type { FastifyError, FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { ApiError, Errors, errorBody } from '../errors.js'
-import { formatAjvErrors } from '../../validation.js'
+import type { ValidationIssue } from '../../../schemas/errors.js'
+import { formatAjvErrors, jsonPath } from '../../validation.js'
 
 const BODY_LIMIT = 1024 * 1024
 
@@ -14,11 +15,15 @@ export const errorsPlugin = fp(async function errorsPlugin(app: FastifyInstance)
   app.addContentTypeParser(['application/json', 'application/*+json'], { parseAs: 'string', bodyLimit: BODY_LIMIT }, (_req, body, done) => {
     const text = (body as string).trim()
     if (text === '') return done(null, undefined)
+    let value: unknown
     try {
-      done(null, JSON.parse(text, checkJsonValue))
+      value = JSON.parse(text)
     } catch (err) {
-      done(err instanceof ApiError ? err : Errors.invalidJson((err as Error).message), undefined)
+      return done(Errors.invalidJson((err as Error).message), undefined)
     }
+    const issues = unstorableText(value)
+    if (issues.length > 0) return done(Errors.validation('json.invalid', issues), undefined)
+    done(null, value)
   })
 
   app.setErrorHandler((error: FastifyError | ApiError, request, reply) => {
@@ -35,17 +40,69 @@ export const errorsPlugin = fp(async function errorsPlugin(app: FastifyInstance)
   })
 })
 
-// `__proto__` keys in JSON can't pollute anything we do, but rejecting them keeps stored data plain.
-// Postgres text cannot hold U+0000, so a string containing it would fail at the database instead of
-// being rejected as bad input.
-function checkJsonValue(key: string, value: unknown): unknown {
-  if (key === '__proto__' || key === 'constructor' || key === 'prototype') {
-    throw Errors.invalidField('json.invalid', '$', `contains the reserved key "${key}"`)
+// Some valid JSON cannot be stored faithfully, so it is rejected here, naming the field, before any
+// schema or handler sees it:
+// - `__proto__` keys can't pollute anything we do, but rejecting them keeps stored data plain;
+// - Postgres text cannot hold U+0000: the insert would fail (a 500) instead of a 400;
+// - a lone UTF-16 surrogate (`"\ud800"` without its pair) is not Unicode text: encoded to UTF-8 it
+//   silently becomes U+FFFD in text columns, and Postgres refuses it when it reads a json column.
+// The walk is iterative: a deeply nested body must not overflow the stack.
+const RESERVED_KEYS = new Set(['__proto__', 'constructor', 'prototype'])
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
+const MAX_ISSUES = 10
+
+function textProblem(text: string): string | undefined {
+  if (text.includes('\0')) return 'holds a NUL character (U+0000), which cannot be stored'
+  if (LONE_SURROGATE.test(text)) return 'holds a lone UTF-16 surrogate (an unpaired \\uD800-\\uDFFF escape), which is not valid Unicode text'
+  return undefined
+}
+
+/** Deeper paths are cut here, so that a pathologically nested body doesn't get a megabyte-long answer. */
+const MAX_PATH_DEPTH = 32
+
+interface Node {
+  value: unknown
+  parent: Node | undefined
+  key: string | number | undefined
+  /** Set when the key itself is the problem; its value is then not looked at. */
+  keyProblem?: string
+}
+
+function issueAt(node: Node, problem: string, ofKey: boolean): ValidationIssue {
+  const segments: (string | number)[] = []
+  for (let n: Node | undefined = node; n?.key !== undefined; n = n.parent) segments.push(n.key)
+  segments.reverse()
+  if (segments.length > MAX_PATH_DEPTH) {
+    const deeper = segments.length - MAX_PATH_DEPTH
+    return { path: jsonPath('$', segments.slice(0, MAX_PATH_DEPTH)), message: `has, ${deeper} levels further in, a ${ofKey ? 'key' : 'value'} that ${problem}` }
   }
-  if ((typeof value === 'string' && value.includes('\0')) || key.includes('\0')) {
-    throw Errors.invalidField('json.invalid', '$', `holds a NUL character (U+0000) in ${JSON.stringify(key || 'a value')}, which cannot be stored`)
+  return { path: jsonPath('$', segments), message: ofKey && !problem.startsWith('is ') ? `is a key that ${problem}` : problem }
+}
+
+/** The unstorable strings and keys of a parsed body, in document order (at most MAX_ISSUES). */
+export function unstorableText(body: unknown): ValidationIssue[] {
+  const issues: ValidationIssue[] = []
+  const stack: Node[] = [{ value: body, parent: undefined, key: undefined }]
+  while (stack.length > 0 && issues.length < MAX_ISSUES) {
+    const node = stack.pop()!
+    const { value } = node
+    if (node.keyProblem) {
+      issues.push(issueAt(node, node.keyProblem, true))
+    } else if (typeof value === 'string') {
+      const problem = textProblem(value)
+      if (problem) issues.push(issueAt(node, problem, false))
+    } else if (Array.isArray(value)) {
+      for (let i = value.length - 1; i >= 0; i--) stack.push({ value: value[i], parent: node, key: i })
+    } else if (value !== null && typeof value === 'object') {
+      const entries = Object.entries(value)
+      for (let i = entries.length - 1; i >= 0; i--) {
+        const [key, child] = entries[i]!
+        const keyProblem = RESERVED_KEYS.has(key) ? 'is a reserved key name, not accepted' : textProblem(key)
+        stack.push({ value: child, parent: node, key, ...(keyProblem ? { keyProblem } : {}) })
+      }
+    }
   }
-  return value
+  return issues
 }
 
 function toApiError(error: FastifyError | ApiError, method: string): ApiError {

@@ -11,6 +11,7 @@ import {
   CollectorListQuery,
 } from '../../../schemas/collector.js'
 import { ErrorBody } from '../../../schemas/errors.js'
+import { Limit, MAX_OFFSET, Offset } from '../../../schemas/paging.js'
 import { type CollectorRecord, type CollectorValues, DuplicateCollectorNameError } from '../../store/collectors-repository.js'
 import { Errors } from '../errors.js'
 import { checkIfMatch, etagOf } from '../etag.js'
@@ -19,7 +20,7 @@ import { parseId } from '../ids.js'
 const IdParams = Type.Object({ id: Type.String({ description: 'Collector id' }) })
 const NameParams = Type.Object({ name: Type.String({ description: 'Collector name, URL-encoded' }) })
 const Failure = Type.Ref(ErrorBody)
-const failures = { 400: Failure, 401: Failure, 403: Failure, 404: Failure, 412: Failure, 415: Failure }
+const failures = { 400: Failure, 401: Failure, 403: Failure, 404: Failure, 412: Failure, 415: Failure, 429: Failure }
 
 export function collectorView(record: CollectorRecord, now = Date.now()): Collector {
   const view: Collector = {
@@ -101,9 +102,10 @@ export const collectorRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'List offline installed collectors',
         description: 'Always empty: hosted collectors are never offline.',
         querystring: Type.Object({
-          aliveBeforeDays: Type.Optional(Type.Integer({ minimum: 1 })),
-          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
-          offset: Type.Optional(Type.Integer({ minimum: 0 })),
+          // Unused (nothing is ever offline), but bounded like every numeric parameter.
+          aliveBeforeDays: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_OFFSET })),
+          limit: Type.Optional(Limit(1000, 1000)),
+          offset: Type.Optional(Offset()),
         }),
         response: { 200: CollectorList, ...failures },
       },

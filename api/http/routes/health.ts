@@ -4,6 +4,7 @@ import { Type } from '@sinclair/typebox'
 import { pingDatabase } from '../../store/database.js'
 
 const PING_TIMEOUT_MS = 2000
+export const UNAVAILABLE_REASON = 'the database is unreachable'
 
 export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
@@ -19,13 +20,15 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
         },
       },
     },
-    async (_request, reply) => {
+    async (request, reply) => {
       const { database } = app.ctx
       try {
         await withTimeout(pingDatabase(database.db), PING_TIMEOUT_MS)
         return { status: 'ok' as const, database: database.kind }
       } catch (err) {
-        return reply.code(503).send({ status: 'unavailable' as const, database: database.kind, reason: (err as Error).message })
+        // The route is public: the driver's error (host, port, user, database name) goes to the log only.
+        request.log.warn({ err }, 'health check: the database did not answer')
+        return reply.code(503).send({ status: 'unavailable' as const, database: database.kind, reason: UNAVAILABLE_REASON })
       }
     },
   )

@@ -4,13 +4,14 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { ErrorBody } from '../../../schemas/errors.js'
 import { EventPage, EventPageQuery, QuarantineList, RunList } from '../../../schemas/events.js'
+import { Limit, Offset } from '../../../schemas/paging.js'
 import { SourceEnvelope } from '../../../schemas/source.js'
 import { Errors } from '../errors.js'
 import { findSource, sourceView } from './sources.js'
 
 const SourceParams = Type.Object({ collectorId: Type.String(), sourceId: Type.String() })
 const Failure = Type.Ref(ErrorBody)
-const failures = { 400: Failure, 401: Failure, 404: Failure }
+const failures = { 400: Failure, 401: Failure, 404: Failure, 429: Failure }
 
 export const sourceActivityRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const ctx = app.ctx
@@ -58,7 +59,7 @@ export const sourceActivityRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'List recent runs',
         description: 'Extension. Newest first: start, end, files, events stored, duplicates skipped, quarantined records and errors.',
         params: SourceParams,
-        querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })) }),
+        querystring: Type.Object({ limit: Type.Optional(Limit(500, 50)) }),
         response: { 200: RunList, ...failures },
       },
     },
@@ -74,11 +75,11 @@ export const sourceActivityRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['sources'],
         summary: 'List quarantined records',
-        description: 'Extension. Malformed upstream records kept aside with their file id, line number and raw text (first MiB).',
+        description: 'Extension. Malformed upstream records kept aside with their file id, line number, part (the object within the line) and raw text (first MiB).',
         params: SourceParams,
         querystring: Type.Object({
-          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
-          offset: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
+          limit: Type.Optional(Limit(1000, 100)),
+          offset: Type.Optional(Offset()),
         }),
         response: { 200: QuarantineList, ...failures },
       },

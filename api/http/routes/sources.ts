@@ -17,7 +17,7 @@ import {
 import { findSourceType, sourceTypeNames } from '../../sources/registry.js'
 import { prepareSourceConfig } from '../../sources/source-config.js'
 import type { SourceTypeDefinition } from '../../sources/source-type.js'
-import { DuplicateSourceNameError, type SourceRecord } from '../../store/sources-repository.js'
+import { DuplicateSourceNameError, MissingCollectorError, type SourceRecord } from '../../store/sources-repository.js'
 import type { AppContext } from '../context.js'
 import { Errors } from '../errors.js'
 import { checkIfMatch, etagOf } from '../etag.js'
@@ -26,7 +26,7 @@ import { parseId } from '../ids.js'
 const CollectorParams = Type.Object({ collectorId: Type.String({ description: 'Collector id' }) })
 const SourceParams = Type.Object({ collectorId: Type.String({ description: 'Collector id' }), sourceId: Type.String({ description: 'Source id' }) })
 const Failure = Type.Ref(ErrorBody)
-const failures = { 400: Failure, 401: Failure, 403: Failure, 404: Failure, 412: Failure, 415: Failure }
+const failures = { 400: Failure, 401: Failure, 403: Failure, 404: Failure, 412: Failure, 415: Failure, 429: Failure }
 
 export function sourceView(record: SourceRecord): Source {
   const view: Source = {
@@ -153,6 +153,8 @@ export const sourceRoutes: FastifyPluginAsyncTypebox = async (app) => {
         })
       } catch (err) {
         if (err instanceof DuplicateSourceNameError) throw Errors.duplicateName('source', prepared.name, '$.source.config.name')
+        // Deleted by another request since requireCollector(): the same answer as if it never existed.
+        if (err instanceof MissingCollectorError) throw Errors.collectorNotFound(request.params.collectorId)
         throw err
       }
       return reply
@@ -211,11 +213,8 @@ export const sourceRoutes: FastifyPluginAsyncTypebox = async (app) => {
       ctx.sourceReads.invalidate(current.id)
       if (result.kind === 'missing') throw Errors.sourceNotFound(request.params.sourceId)
       if (result.kind === 'stale') throw Errors.preconditionFailed()
-      // A fixed config deserves a try now; a ThirdPartyConfig error is otherwise not retried.
-      if (current.state.state === 'Error') {
-        await ctx.leases.unblock(current.id)
-        ctx.wakeScheduler()
-      }
+      // A fixed config deserves a try now: replace() made a source in Error due and unblocked it.
+      if (current.state.state === 'Error') ctx.wakeScheduler()
       void reply.header('etag', etagOf('source', result.record.id, result.record.version))
       return { source: sourceView(result.record) }
     },

@@ -31,7 +31,7 @@ export interface ComplianceClientOptions {
   limiter: SlidingWindowLimiter
   signal: AbortSignal
   retry?: { baseMs?: number; capMs?: number; attempts?: number; maxRetryAfterMs?: number }
-  /** Time allowed for response headers, and for silence inside a body. */
+  /** Time allowed for response headers (not the body), and for silence inside a body. */
   timeouts?: { headersMs?: number; bodyIdleMs?: number }
   /** Observes every upstream response (metrics) and every retried failure (run errors). */
   onResponse?: (route: string, status: number | 'error') => void
@@ -68,7 +68,7 @@ export class ComplianceClient {
     const url = `${this.#scope}/logs?${new URLSearchParams({ event_type: eventType, after, limit: String(limit) })}`
     return this.#withRetries('list', async () => {
       const res = await this.#fetch('list', url, { authorization: `Bearer ${this.options.apiKey}` })
-      const body = await this.#readText(res)
+      const body = await this.#readText('list', res)
       if (res.status !== 200) this.#fail('list', res, body)
       return parsePage(body)
     })
@@ -94,7 +94,7 @@ export class ComplianceClient {
           throw new RetryableError(`signed URL for ${file.id} was refused (${res.status}); it may have expired`, `signed.${res.status}`)
         }
       }
-      if (res.status !== 200) this.#fail(res === redirect ? 'download' : 'signed', res, await this.#readText(res))
+      if (res.status !== 200) this.#fail(res === redirect ? 'download' : 'signed', res, await this.#readText(res === redirect ? 'download' : 'signed', res))
       if (!res.body) throw new RetryableError(`download of ${file.id}: empty response`, 'body.missing')
       const hash = crypto.createHash('sha256')
       let bytes = 0
@@ -107,7 +107,7 @@ export class ComplianceClient {
       })
       try {
         await pipeline(
-          this.#idleGuarded(Readable.fromWeb(res.body as never), file.id),
+          this.#idleGuarded(Readable.fromWeb(res.body as never), `downloading ${file.id}`),
           measure,
           fs.createWriteStream(destination),
           { signal: this.options.signal },
@@ -128,25 +128,37 @@ export class ComplianceClient {
 
   async #fetch(route: string, url: string, headers: Record<string, string>, redirect: 'follow' | 'manual' = 'follow'): Promise<Response> {
     if (route !== 'signed') await this.options.limiter.acquire(`${this.#scope}|${route}`, this.options.signal)
-    const timeout = AbortSignal.timeout(this.#timeouts.headersMs)
+    // The fetch signal also governs the body, so the headers timeout must be disarmed once the
+    // headers are in: a timeout signal left armed would abort every body that takes longer than it
+    // (any large file on a normal link). From then on the body is guarded by #idleGuarded.
+    const timeout = new AbortController()
+    const timer = setTimeout(() => timeout.abort(new Error(`no response within ${this.#timeouts.headersMs} ms`)), this.#timeouts.headersMs)
     try {
-      const res = await fetch(url, { headers, redirect, signal: AbortSignal.any([this.options.signal, timeout]) })
+      const res = await fetch(url, { headers, redirect, signal: AbortSignal.any([this.options.signal, timeout.signal]) })
       this.options.onResponse?.(route, res.status)
       return res
     } catch (err) {
       this.options.signal.throwIfAborted()
       this.options.onResponse?.(route, 'error')
-      const reason = timeout.aborted ? `no response within ${this.#timeouts.headersMs} ms` : describeNetworkError(err)
-      throw new RetryableError(`${route} request failed: ${reason}`, timeout.aborted ? 'timeout' : 'network')
+      const timedOut = timeout.signal.aborted
+      const reason = timedOut ? `no response within ${this.#timeouts.headersMs} ms` : describeNetworkError(err)
+      throw new RetryableError(`${route} request failed: ${reason}`, timedOut ? 'timeout' : 'network')
+    } finally {
+      clearTimeout(timer)
     }
   }
 
-  async #readText(res: Response): Promise<string> {
+  /** Reads a (small) JSON or error body, under the same idle guard as downloads. */
+  async #readText(route: string, res: Response): Promise<string> {
+    if (!res.body) return ''
+    const chunks: Buffer[] = []
     try {
-      return await res.text()
+      for await (const chunk of this.#idleGuarded(Readable.fromWeb(res.body as never), `reading the ${route} response`)) chunks.push(chunk as Buffer)
     } catch (err) {
+      this.options.signal.throwIfAborted()
       throw new RetryableError(`reading the response failed: ${(err as Error).message}`, 'body.broken')
     }
+    return Buffer.concat(chunks).toString('utf8')
   }
 
   /** Classifies a non-success answer. The body is opaque to us: only its start is kept, for the user. */
@@ -190,12 +202,12 @@ export class ComplianceClient {
   }
 
   /** Fails a body that stops sending for bodyIdleMs (a slow body that keeps sending is fine). */
-  #idleGuarded(body: Readable, fileId: string): Readable {
+  #idleGuarded(body: Readable, what: string): Readable {
     const idleMs = this.#timeouts.bodyIdleMs
     let timer: NodeJS.Timeout | undefined
     const arm = () => {
       clearTimeout(timer)
-      timer = setTimeout(() => body.destroy(new Error(`no data for ${idleMs} ms while downloading ${fileId}`)), idleMs)
+      timer = setTimeout(() => body.destroy(new Error(`no data for ${idleMs} ms while ${what}`)), idleMs)
     }
     arm()
     body.on('data', arm)

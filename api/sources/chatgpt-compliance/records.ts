@@ -1,8 +1,9 @@
 // Streams the records of a downloaded log file. The body is JSON Lines, but the final newline may be
 // missing and some bodies hold concatenated objects (`}{` or `} {`) on one line. Every record comes
 // out either as an event (raw text kept byte for byte) or as a malformed record with its reason, so a
-// bad line is quarantined instead of blocking the source or vanishing. Memory stays bounded by the
-// longest line, capped at MAX_LINE_BYTES.
+// bad line is quarantined instead of blocking the source or vanishing. A record is identified by its
+// line number and its `part`, the ordinal of the object within the line (0 unless the line holds
+// concatenated objects). Memory stays bounded by the longest line, capped at MAX_LINE_BYTES.
 import fs from 'node:fs'
 
 export const MAX_LINE_BYTES = 64 * 1024 * 1024
@@ -10,8 +11,11 @@ export const MAX_LINE_BYTES = 64 * 1024 * 1024
 export const MAX_QUARANTINED_BYTES = 1024 * 1024
 
 export type FileRecord =
-  | { kind: 'event'; lineNumber: number; raw: string; eventId: string; timestamp: string | undefined; type: string | undefined }
-  | { kind: 'malformed'; lineNumber: number; raw: string; rawBytes: number; reason: string }
+  | { kind: 'event'; lineNumber: number; part: number; raw: string; eventId: string; timestamp: string | undefined; type: string | undefined }
+  | { kind: 'malformed'; lineNumber: number; part: number; raw: string; rawBytes: number; reason: string }
+
+/** A UTF-16 surrogate without its partner: it has no UTF-8 form, so the driver would store U+FFFD instead. */
+const UNPAIRED_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
 
 export async function* readRecords(path: string): AsyncGenerator<FileRecord> {
   let lineNumber = 0
@@ -60,7 +64,7 @@ export async function* readRecords(path: string): AsyncGenerator<FileRecord> {
 
 function oversizedRecord(lineNumber: number, prefix: Buffer[], bytes: number): FileRecord {
   const raw = Buffer.concat(prefix).subarray(0, MAX_QUARANTINED_BYTES).toString('utf8')
-  return { kind: 'malformed', lineNumber, raw, rawBytes: bytes, reason: `line is longer than ${MAX_LINE_BYTES} bytes` }
+  return { kind: 'malformed', lineNumber, part: 0, raw, rawBytes: bytes, reason: `line is longer than ${MAX_LINE_BYTES} bytes` }
 }
 
 function* lineRecords(lineNumber: number, bytes: Buffer): Generator<FileRecord> {
@@ -73,31 +77,37 @@ function* lineRecords(lineNumber: number, bytes: Buffer): Generator<FileRecord> 
   } catch {
     const parts = splitConcatenated(text)
     if (parts.length > 1) {
-      for (const part of parts) yield toRecord(lineNumber, part)
+      for (let part = 0; part < parts.length; part++) yield toRecord(lineNumber, part, parts[part]!)
       return
     }
-    yield malformed(lineNumber, text, 'not valid JSON')
+    yield malformed(lineNumber, 0, text, 'not valid JSON')
     return
   }
-  yield toRecord(lineNumber, text, value)
+  yield toRecord(lineNumber, 0, text, value)
 }
 
-function toRecord(lineNumber: number, raw: string, parsed?: unknown): FileRecord {
+function toRecord(lineNumber: number, part: number, raw: string, parsed?: unknown): FileRecord {
   let value = parsed
   if (value === undefined) {
     try {
       value = JSON.parse(raw)
     } catch {
-      return malformed(lineNumber, raw, 'not valid JSON')
+      return malformed(lineNumber, part, raw, 'not valid JSON')
     }
   }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return malformed(lineNumber, raw, 'not a JSON object')
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return malformed(lineNumber, part, raw, 'not a JSON object')
   const event = value as Record<string, unknown>
-  if (typeof event.event_id !== 'string' || event.event_id.length === 0) return malformed(lineNumber, raw, 'no event_id')
-  if (event.event_id.length > 512) return malformed(lineNumber, raw, 'event_id is longer than 512 characters')
+  if (typeof event.event_id !== 'string' || event.event_id.length === 0) return malformed(lineNumber, part, raw, 'no event_id')
+  if (event.event_id.length > 512) return malformed(lineNumber, part, raw, 'event_id is longer than 512 characters')
+  // The event_id is a key column. Postgres text cannot hold NUL (the insert fails, and with it the
+  // batch on every retry), and an unpaired surrogate would be stored as U+FFFD, merging distinct ids.
+  // Only the parsed id matters: the raw text holds these as escapes (`\u0000`), which store fine.
+  if (event.event_id.includes('\u0000')) return malformed(lineNumber, part, raw, 'event_id contains a NUL character')
+  if (UNPAIRED_SURROGATE.test(event.event_id)) return malformed(lineNumber, part, raw, 'event_id is not valid Unicode (unpaired surrogate)')
   return {
     kind: 'event',
     lineNumber,
+    part,
     raw,
     eventId: event.event_id,
     timestamp: typeof event.timestamp === 'string' ? event.timestamp : undefined,
@@ -105,11 +115,12 @@ function toRecord(lineNumber: number, raw: string, parsed?: unknown): FileRecord
   }
 }
 
-function malformed(lineNumber: number, raw: string, reason: string): FileRecord {
+function malformed(lineNumber: number, part: number, raw: string, reason: string): FileRecord {
   const bytes = Buffer.byteLength(raw)
   return {
     kind: 'malformed',
     lineNumber,
+    part,
     raw: bytes > MAX_QUARANTINED_BYTES ? Buffer.from(raw).subarray(0, MAX_QUARANTINED_BYTES).toString('utf8') : raw,
     rawBytes: bytes,
     reason,

@@ -144,8 +144,8 @@ class TypeCollector {
           events.push({ eventId: record.eventId, occurredAt, raw: record.raw })
           if (newest === undefined || occurredAt > newest) newest = occurredAt
         } else {
-          ctx.logger.warn({ fileId: file.id, line: record.lineNumber, reason: record.reason }, 'quarantined a malformed record')
-          quarantined.push({ lineNumber: record.lineNumber, reason: record.reason, raw: record.raw, rawBytes: record.rawBytes })
+          ctx.logger.warn({ fileId: file.id, line: record.lineNumber, part: record.part, reason: record.reason }, 'quarantined a malformed record')
+          quarantined.push({ lineNumber: record.lineNumber, part: record.part, reason: record.reason, raw: record.raw, rawBytes: record.rawBytes })
         }
         bytes += record.raw.length
         if (events.length + quarantined.length >= ctx.settings.batch.maxRecords || bytes >= ctx.settings.batch.maxBytes) {

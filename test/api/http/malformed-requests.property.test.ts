@@ -51,17 +51,23 @@ function assertWellFormed(res: LightMyRequestResponse): void {
   }
 }
 
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
+
 /** Sends the request; a rejected one must leave every stored row as it was. */
-async function check(method: string, url: string, headers: Record<string, string>, payload?: string): Promise<void> {
+async function check(method: string, url: string, headers: Record<string, string>, payload?: string): Promise<LightMyRequestResponse> {
   const before = await snapshot()
   const res = await t.app.inject({ method: method as 'GET', url, headers, ...(payload !== undefined ? { payload } : {}) })
   assertWellFormed(res)
+  // Nothing accepted is silently altered: text that cannot be stored as sent is a 400, not a U+FFFD.
+  expect(LONE_SURROGATE.test(res.body), res.body).toBe(false)
+  if (res.statusCode < 300 && !(payload ?? '').includes('\ufffd')) expect(res.body).not.toContain('\ufffd')
   if (res.statusCode >= 400) expect(await snapshot()).toBe(before)
   else if (res.statusCode === 200 && method === 'PUT') {
     // A PUT that got through changed the ETag; keep using the current one.
     if (url.includes('/sources/')) sourceEtag = res.headers.etag as string
     else collectorEtag = res.headers.etag as string
   }
+  return res
 }
 
 const weirdSegment = fc.oneof(
@@ -81,11 +87,42 @@ function mutate(body: unknown, path: (string | number)[], replacement: unknown):
   return copy
 }
 
-const anyJson = fc.oneof(fc.jsonValue({ maxDepth: 3 }), fc.constantFrom(null, '', '********', -1, 1.5, 2 ** 60, [], {}, 'x'.repeat(5000), 'nul\u0000byte', '\ud800'))
+const hasKeys = (v: unknown): v is object => v !== null && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length > 0
+
+/** Renames one key of a valid body: the path picks it as in mutate, stopping where no deeper key exists. */
+function renameKey(body: object, path: (string | number)[], newKey: string): object {
+  const entries = Object.entries(body)
+  const index = Number(path[0] ?? 0) % entries.length
+  return Object.fromEntries(
+    entries.map(([k, v], i) => (i !== index ? [k, v] : path.length > 1 && hasKeys(v) ? [k, renameKey(v, path.slice(1), newKey)] : [newKey, v])),
+  )
+}
+
+/**
+ * Strings of UTF-16 code units, not code points: lone surrogates (`\ud800`, a low half first, a high
+ * half last) and U+0000 come up often, as do valid pairs, which must pass.
+ */
+const codeUnitString = fc.string({
+  unit: fc.oneof(
+    fc.integer({ min: 0xd800, max: 0xdfff }).map((c) => String.fromCharCode(c)),
+    fc.constantFrom('\ud83d\ude00', '\u0000', 'a', '-', ' '),
+    fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }),
+  ),
+  maxLength: 8,
+})
+const unstorableString = fc.constantFrom('\ud800', '\udfff', 'ok\ud83d', '\ude00ok', '\ude00\ud83d', 'nul\u0000byte')
+const anyJson = fc.oneof(
+  fc.jsonValue({ maxDepth: 3 }),
+  fc.constant(null),
+  codeUnitString,
+  fc.constantFrom(null, '', '********', -1, 1.5, 2 ** 60, [], {}, 'x'.repeat(5000), 'nul\u0000byte', '\ud800', '\ud83d\ude00'),
+)
 const mutatedSource = fc.tuple(fc.array(fc.nat(20), { maxLength: 4 }), anyJson).map(([path, value]) => mutate(chatGptSourceBody({ id: null }), path, value))
 const mutatedCollector = fc.tuple(fc.array(fc.nat(20), { maxLength: 3 }), anyJson).map(([path, value]) => mutate(collectorBody('fuzz-target', { description: 'changed' }), path, value))
+const renamedSourceKey = fc.tuple(fc.array(fc.nat(20), { minLength: 1, maxLength: 4 }), codeUnitString).map(([path, key]) => renameKey(chatGptSourceBody({ id: null }), path, key))
 const rawBody = fc.oneof(
   mutatedSource.map((b) => JSON.stringify(b)),
+  renamedSourceKey.map((b) => JSON.stringify(b)),
   mutatedCollector.map((b) => JSON.stringify(b)),
   anyJson.map((b) => JSON.stringify(b)),
   fc.string({ maxLength: 200 }),
@@ -119,6 +156,35 @@ describe('malformed requests', () => {
         },
       ),
       { numRuns: 1500 },
+    )
+  })
+
+  it('unstorable text: a lone surrogate or NUL anywhere in a body, as a value or a key, is a 400 naming where', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom('POST /sources', 'PUT /sources/{id}', 'POST /collectors', 'PUT /collectors/{id}'),
+        fc.array(fc.nat(20), { minLength: 1, maxLength: 4 }),
+        unstorableString,
+        fc.boolean(),
+        async (route, path, bad, asKey) => {
+          const [method, template] = route.split(' ') as [string, string]
+          const isSource = template.includes('sources')
+          const valid = isSource ? chatGptSourceBody({ id: null }, { name: 'unstorable' }) : collectorBody('unstorable')
+          // Appended to a string value, or used as a key: either way the body can't be stored as sent.
+          const body = asKey ? renameKey(valid, path, bad) : mutate(valid, path, bad)
+          const url = isSource
+            ? `/api/v1/collectors/${collectorId}${template.replace('{id}', String(sourceId))}`
+            : `/api/v1${template.replace('{id}', String(collectorId))}`
+          const headers: Record<string, string> = { authorization: t.authorization, 'content-type': 'application/json' }
+          if (method === 'PUT') headers['if-match'] = isSource ? sourceEtag : collectorEtag
+          const res = await check(method, url, headers, JSON.stringify(body))
+          expect(res.statusCode, res.body).toBe(400)
+          expect(res.json().code).toBe('json.invalid')
+          expect(res.json().errors.length).toBeGreaterThan(0)
+          for (const e of res.json().errors) expect(e.path).toMatch(/^\$[.[]/)
+        },
+      ),
+      { numRuns: 300 },
     )
   })
 

@@ -1,8 +1,13 @@
 // The scheduler in a running service: next run one interval after the last start (with jitter),
-// API-only replicas, the concurrency limit, and retention.
+// API-only replicas, the concurrency limit, stopping, wake-ups, and retention.
 import { sql } from 'kysely'
-import { afterEach, describe, expect, it } from 'vitest'
-import { type Collecting, startCollecting } from '../../helpers/collecting.js'
+import pino from 'pino'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { RetentionPruner } from '../../../api/scheduler/retention.js'
+import { Scheduler } from '../../../api/scheduler/scheduler.js'
+import type { RunDeps } from '../../../api/scheduler/source-run.js'
+import type { Claim, LeasesRepository } from '../../../api/store/leases-repository.js'
+import { type Collecting, makeDue, startCollecting } from '../../helpers/collecting.js'
 import { startTestService, type TestService } from '../../helpers/app.js'
 import { chatGptSourceBody, collectorBody } from '../../helpers/fixtures.js'
 
@@ -73,17 +78,134 @@ describe('scheduler', () => {
     expect(Date.parse(source.collection.nextRunAt)).toBeLessThanOrEqual(Date.now())
   })
 
-  it('prunes events older than the retention period and keeps newer ones', async () => {
+  it('prunes events stored longer ago than the retention period and keeps newer ones, whatever their timestamp', async () => {
     c = await startCollecting({ env: { OPENC2C_EVENT_RETENTION_DAYS: '7' } })
     c.fake.addGeneratedFiles('CONVERSATION_MESSAGE', 1, 4)
     const sourceId = await c.createSource()
     await c.waitForRun(sourceId)
     const db = c.t.service.database.db
-    const [old] = await db.selectFrom('events').select('event_id').where('source_id', '=', sourceId).limit(1).execute()
-    await sql`update events set occurred_at = now() - interval '8 days' where event_id = ${old!.event_id}`.execute(db)
+    const [old, late] = await db.selectFrom('events').select('event_id').where('source_id', '=', sourceId).limit(2).execute()
+    await sql`update events set received_at = now() - interval '8 days' where event_id = ${old!.event_id}`.execute(db)
+    await sql`update events set occurred_at = now() - interval '400 days' where event_id = ${late!.event_id}`.execute(db)
     expect(await c.t.service.app.ctx.events.prune(7)).toMatchObject({ events: 1 })
     const left = await c.storedEventIds(sourceId)
     expect(left.ids.size).toBe(3)
     expect(left.ids.has(old!.event_id)).toBe(false)
+    expect(left.ids.has(late!.event_id)).toBe(true)
+  })
+
+  it('a run whose claim lands after stop() was called starts no upstream work and leaves the source due', async () => {
+    c = await startCollecting()
+    c.fake.addGeneratedFiles('CONVERSATION_MESSAGE', 1, 3)
+    const { leases } = c.t.service.app.ctx
+    const scheduler = c.t.service.scheduler!
+    const claim = leases.claim.bind(leases)
+    let stopping: Promise<void> | undefined
+    // SIGTERM arrives while the claim query is in flight: the claim comes back after the stop signal.
+    vi.spyOn(leases, 'claim').mockImplementation(async (...args) => {
+      const claimed = await claim(...args)
+      if (claimed) stopping ??= scheduler.stop()
+      return claimed
+    })
+    const sourceId = await c.createSource()
+    await c.waitFor(async () => stopping !== undefined, 'the claim')
+    await stopping
+    expect(c.fake.requests).toEqual([])
+    const lease = await c.t.service.database.db.selectFrom('source_leases').selectAll().where('source_id', '=', sourceId).executeTakeFirstOrThrow()
+    expect(lease.lease_owner).toBeNull()
+    expect(lease.next_run_at.getTime()).toBeLessThanOrEqual(Date.now())
+    expect(lease.blocked).toBe(false)
+  })
+
+  it('a run that fails with a config the source no longer has leaves the new config to run: no Error, no block', async () => {
+    c = await startCollecting()
+    const { fake } = c
+    // ~250 KB served 4 KiB every 50 ms: the run spends seconds on this download, and lists AUDIT
+    // (with the key it started with) only after it.
+    fake.addGeneratedFiles('CONVERSATION_MESSAGE', 1, 200)
+    fake.addGeneratedFiles('AUDIT_LOG', 1, 3)
+    fake.slowNext('signed', { chunkBytes: 4096, delayMs: 50 }, 1)
+    const config = { enabledEventType: ['CONVERSATION', 'AUDIT'] }
+    const sourceId = await c.createSource(config)
+    await c.waitFor(async () => fake.requestsTo('signed').length === 1, 'the first download to start')
+
+    // The user rotates the key while that run is downloading; the old key stops working.
+    const newKey = 'sk-proj-rotated-key-0123456789'
+    fake.addApiKey(newKey)
+    const current = await c.t.request('GET', c.sourcePath(sourceId))
+    const body = { source: { sourceType: 'Universal', schemaRef: { type: 'ChatGPT Compliance' }, config: { ...current.json().source.config, apiKey: newKey } } }
+    const put = await c.t.request('PUT', c.sourcePath(sourceId), body, { 'if-match': current.headers.etag as string })
+    expect(put.statusCode).toBe(200)
+    fake.revokeKey()
+
+    // The old run fails on the old key (401) ...
+    const failed = await c.waitForRun(sourceId)
+    expect(failed).toMatchObject({ status: 'failed' })
+    expect(fake.requestsTo('list', 401).length).toBeGreaterThan(0)
+    // ... and that says nothing about the new key: the source runs again with it and collects.
+    const next = await c.waitForRun(sourceId, failed.id)
+    expect(next).toMatchObject({ status: 'succeeded' })
+    const source = await c.source(sourceId)
+    expect(source.state).toEqual({ state: 'Collecting' })
+    const lease = await c.t.service.database.db.selectFrom('source_leases').selectAll().where('source_id', '=', sourceId).executeTakeFirstOrThrow()
+    expect(lease.blocked).toBe(false)
+    expect(Number(lease.consecutive_failures)).toBe(0)
+  })
+
+  it('a source of a type this replica does not know gets an Error state and its lease back', async () => {
+    c = await startCollecting()
+    const sourceId = await c.createSource()
+    await c.waitForRun(sourceId)
+    const db = c.t.service.database.db
+    await sql`update sources set schema_type = 'Some Future Source' where id = ${sourceId}`.execute(db)
+    await makeDue(c, sourceId)
+    const row = () => db.selectFrom('sources as s').innerJoin('source_leases as l', 'l.source_id', 's.id').selectAll().where('s.id', '=', sourceId).executeTakeFirstOrThrow()
+    await c.waitFor(async () => (await row()).state === 'Error', 'the Error state')
+    const after = await row()
+    expect(after).toMatchObject({ error_type: 'FirstPartyGeneric', error_code: 'source.type.unknown', lease_owner: null, blocked: false })
+    expect(after.error_info).toContain('Some Future Source')
+    // Retried with backoff (another replica may know the type), not blocked and not hammered.
+    expect(Number(after.consecutive_failures)).toBeGreaterThanOrEqual(1)
+  })
+})
+
+/** A Scheduler over stub leases, for what happens between ticks. */
+function stubScheduler(claim: LeasesRepository['claim'], pollMs = 60_000): Scheduler {
+  return new Scheduler({
+    deps: { leaseMs: 60_000 } as RunDeps,
+    leases: { claim } as LeasesRepository,
+    logger: pino({ level: 'silent' }),
+    pollMs,
+    maxConcurrentRuns: 1,
+  })
+}
+
+describe('scheduler wake-ups and retention timing', () => {
+  it('a wake-up during a tick is not lost: another tick follows at once, not a poll later', async () => {
+    const pending: ((claim: Claim | undefined) => void)[] = []
+    const claim = vi.fn(() => new Promise<Claim | undefined>((resolve) => pending.push(resolve)))
+    const scheduler = stubScheduler(claim)
+    scheduler.start()
+    await vi.waitFor(() => expect(claim).toHaveBeenCalledTimes(1))
+    // A restart request arrives while the tick's claim query is running (it may have missed it).
+    scheduler.wake()
+    pending.shift()!(undefined)
+    await vi.waitFor(() => expect(claim).toHaveBeenCalledTimes(2), { timeout: 5000 })
+    pending.shift()!(undefined)
+    await scheduler.stop()
+  })
+
+  it('retention prunes on its own timer, even while a scheduler tick hangs', async () => {
+    let release: (() => void) | undefined
+    const scheduler = stubScheduler(() => new Promise((resolve) => (release = () => resolve(undefined))))
+    const prune = vi.fn(async () => ({ events: 0, quarantined: 0, runs: 0 }))
+    const pruner = new RetentionPruner({ events: { prune }, logger: pino({ level: 'silent' }), retentionDays: 30, everyMs: 10 })
+    scheduler.start()
+    pruner.start()
+    await vi.waitFor(() => expect(release).toBeDefined())
+    await vi.waitFor(() => expect(prune.mock.calls.length).toBeGreaterThanOrEqual(2), { timeout: 5000 })
+    expect(prune).toHaveBeenCalledWith(30)
+    release!()
+    await Promise.all([scheduler.stop(), pruner.stop()])
   })
 })

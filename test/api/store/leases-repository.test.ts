@@ -82,7 +82,7 @@ describe('LeasesRepository', () => {
     const lease = (await leases.claim('slow-worker', 60_000))!
     await sql`update source_leases set lease_expires_at = now() - interval '1 millisecond' where source_id = ${id}`.execute(t.database.db)
     expect(await leases.renew(lease, 60_000)).toBe(false)
-    await expect(ingest.setState(lease, { state: 'Collecting' })).rejects.toBeInstanceOf(LeaseLostError)
+    await expect(ingest.finishRun(lease, 0, 'succeeded', [])).rejects.toBeInstanceOf(LeaseLostError)
   })
 
   it('blocked sources are not claimed; a requested run is claimed first and unblocks', async () => {
@@ -116,6 +116,38 @@ describe('LeasesRepository', () => {
     expect(view).toMatchObject({ running: false, blocked: false })
     expect(view!.nextRunAt.getTime()).toBe(next.getTime())
     expect(await leases.release(lease, { nextRunAt: next, blocked: false, consecutiveFailures: 0 })).toBe(false)
+  })
+
+  it('a failed run blocks and backs off only while the source keeps the config version it ran with', async () => {
+    const sourcesRepo = new SourcesRepository(t.database.db, leases)
+    const id = await newSource()
+    const version = (await sourcesRepo.getById(id))!.version
+    const later = new Date(Date.now() + 3_600_000)
+    await onlyDue([id])
+    const first = (await leases.claim('w', 60_000))!
+    expect(await leases.release(first, { nextRunAt: later, blocked: true, consecutiveFailures: 2, configVersion: version })).toBe(true)
+    expect(await leases.view(id)).toMatchObject({ blocked: true, nextRunAt: later })
+
+    // Updated while the next run was going: that run's failure says nothing about the new config.
+    await leases.requestRun(id)
+    const second = (await leases.claim('w', 60_000))!
+    await sql`update sources set version = version + 1 where id = ${id}`.execute(t.database.db)
+    expect(await leases.release(second, { nextRunAt: later, blocked: true, consecutiveFailures: 3, configVersion: version })).toBe(true)
+    const view = (await leases.view(id))!
+    expect(view.blocked).toBe(false)
+    expect(view.nextRunAt.getTime()).toBeLessThanOrEqual(Date.now() + 1000)
+    const row = await t.database.db.selectFrom('source_leases').select('consecutive_failures').where('source_id', '=', id).executeTakeFirstOrThrow()
+    expect(Number(row.consecutive_failures)).toBe(0)
+  })
+
+  it('a restart requested during a run outlives that run’s block', async () => {
+    const id = await newSource()
+    await onlyDue([id])
+    const lease = (await leases.claim('w', 60_000))!
+    await leases.requestRun(id)
+    expect(await leases.release(lease, { nextRunAt: new Date(Date.now() + 3_600_000), blocked: true, consecutiveFailures: 1 })).toBe(true)
+    expect(await leases.view(id)).toMatchObject({ blocked: false, runRequested: true })
+    expect((await leases.claim('w', 60_000))?.sourceId).toBe(id)
   })
 
   it('concurrent claimers never claim one source twice', async () => {

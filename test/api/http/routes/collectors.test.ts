@@ -87,7 +87,7 @@ describe('POST /api/v1/collectors', () => {
     [{ collector: { name: 'ok', timeZone: 'Mars/Olympus' } }, '$.collector.timeZone', 'must be an IANA time zone name such as "UTC" or "Europe/Berlin"'],
     [{ collector: { name: 'ok', collectorType: 'Installable' } }, '$.collector.collectorType', 'must be "Hosted": only hosted collectors are managed here'],
     [{ name: 'no envelope' }, '$.collector', 'is required'],
-    [{ 'api.version': 'v2', collector: { name: 'ok' } }, '$["api.version"]', 'must be "v1"'],
+    [{ 'api.version': 'v2', collector: { name: 'ok' } }, '$["api.version"]', 'must be one of: "v1", null'],
   ])('rejects %j at %s', async (body, path, message) => {
     const before = await t.request('GET', '/api/v1/collectors')
     const res = await t.request('POST', '/api/v1/collectors', body)
@@ -105,10 +105,39 @@ describe('POST /api/v1/collectors', () => {
   it('rejects a NUL character (which Postgres text cannot store) with 400, in bodies and in names', async () => {
     const body = await t.request('POST', '/api/v1/collectors', collectorBody('nul\u0000name'))
     expect(body.statusCode).toBe(400)
-    expect(body.json()).toMatchObject({ code: 'json.invalid', errors: [{ path: '$' }] })
+    expect(body.json()).toMatchObject({ code: 'json.invalid', errors: [{ path: '$.collector.name' }] })
     expect(body.json().message).toContain('NUL')
     const byName = await t.request('GET', '/api/v1/collectors/name/a%00b')
     expect(byName.statusCode).toBe(404)
+  })
+
+  it('rejects lone UTF-16 surrogates in values and keys with 400 naming each field; a valid pair is stored as sent', async () => {
+    const before = await t.request('GET', '/api/v1/collectors')
+    const res = await t.request('POST', '/api/v1/collectors', collectorBody('lone\ud800', { description: 'ok', fields: { a: '\udc00', ['\ud83d']: 'x' } }))
+    expect(res.statusCode, res.body).toBe(400)
+    expect(res.json()).toMatchObject({ status: 400, code: 'json.invalid' })
+    expect(res.json().errors.map((e: { path: string }) => e.path)).toEqual(['$.collector.name', '$.collector.fields.a', '$.collector.fields["\\ud83d"]'])
+    // The answer itself is plain ASCII: the offending text is never echoed.
+    expect(res.body).toMatch(/^[\x20-\x7e]+$/)
+    expect((await t.request('GET', '/api/v1/collectors')).json().collectors).toHaveLength(before.json().collectors.length)
+    const { collector } = await createCollector('pair \ud83d\ude00')
+    expect((await t.request('GET', `/api/v1/collectors/${collector.id}`)).json().collector.name).toBe('pair \u{1F600}')
+  })
+
+  it('rejects reserved keys, and a lone surrogate nested too deep to walk recursively with a short path', async () => {
+    const proto = await t.request('POST', '/api/v1/collectors', '{"collector":{"name":"p","fields":{"__proto__":{"x":"1"}}}}')
+    expect(proto.statusCode).toBe(400)
+    expect(proto.json().errors).toEqual([{ path: '$.collector.fields.__proto__', message: 'is a reserved key name, not accepted' }])
+    const deep = await t.request('POST', '/api/v1/collectors', `{"collector":{"name":"deep","x":${'['.repeat(200_000)}"\\ud800"${']'.repeat(200_000)}}}`)
+    expect(deep.statusCode, deep.body.slice(0, 300)).toBe(400)
+    expect(deep.json().errors).toEqual([
+      { path: `$.collector.x${'[0]'.repeat(30)}`, message: expect.stringMatching(/^has, 199970 levels further in, a value that holds a lone UTF-16 surrogate/) },
+    ])
+  })
+
+  it('treats "api.version": null as absent', async () => {
+    const res = await t.request('POST', '/api/v1/collectors', { 'api.version': null, ...collectorBody('c-null-version') })
+    expect(res.statusCode, res.body).toBe(201)
   })
 
   it('answers invalid JSON with 400 json.invalid and a non-JSON content type with 415', async () => {
@@ -184,10 +213,49 @@ describe('GET collectors', () => {
     ['limit=abc', 'query.limit'],
     ['limit=1001', 'query.limit'],
     ['offset=-1', 'query.offset'],
+    // Past what Postgres takes as LIMIT/OFFSET (bigint): a 400, never a 500 from the database.
+    ['offset=99999999999999', 'query.offset'],
+    ['offset=9999999999999999999999', 'query.offset'],
+    ['offset=2147483648', 'query.offset'],
+    ['limit=99999999999999999999', 'query.limit'],
   ])('rejects ?%s naming %s', async (query, path) => {
     const res = await t.request('GET', `/api/v1/collectors?${query}`)
     expect(res.statusCode).toBe(400)
     expect(res.json().errors.map((e: { path: string }) => e.path)).toContain(path)
+  })
+})
+
+describe('numeric parameters at their limits', () => {
+  it('accepts the largest offset, and bounds every numeric query parameter of /collectors/offline', async () => {
+    const last = await t.request('GET', '/api/v1/collectors?offset=2147483647&limit=1000')
+    expect(last.statusCode, last.body).toBe(200)
+    expect(last.json()).toEqual({ collectors: [] })
+    for (const query of ['offset=9999999999999999999999', 'limit=99999999999999999999', 'aliveBeforeDays=9999999999999999999999']) {
+      const res = await t.request('GET', `/api/v1/collectors/offline?${query}`)
+      expect(res.statusCode, query).toBe(400)
+      expect(res.json().errors.map((e: { path: string }) => e.path)).toContain(`query.${query.split('=')[0]}`)
+    }
+  })
+
+  it('answers ids beyond the bigint range (or any number) with 404 on every collector and source route', async () => {
+    const huge = ['9223372036854775807', '9223372036854775808', '99999999999999999999999', '1e400', '-1']
+    for (const id of huge) {
+      for (const [method, url] of [
+        ['GET', `/api/v1/collectors/${id}`],
+        ['PUT', `/api/v1/collectors/${id}`],
+        ['DELETE', `/api/v1/collectors/${id}`],
+        ['GET', `/api/v1/collectors/${id}/sources`],
+        ['POST', `/api/v1/collectors/${id}/sources`],
+        ['GET', `/api/v1/collectors/${id}/sources/${id}`],
+        ['PUT', `/api/v1/collectors/${id}/sources/${id}`],
+        ['DELETE', `/api/v1/collectors/${id}/sources/${id}`],
+      ] as const) {
+        const body = method === 'PUT' || method === 'POST' ? (url.includes('sources') ? { source: { sourceType: 'Universal', schemaRef: { type: 'x' }, config: {} } } : collectorBody('x')) : undefined
+        const res = await t.request(method, url, body, { 'if-match': '"x"' })
+        expect(res.statusCode, `${method} ${url}: ${res.body}`).toBe(404)
+        expect(res.json().code).toBe('collectors.collector.invalid')
+      }
+    }
   })
 })
 

@@ -23,6 +23,8 @@ describe('GET .../events', () => {
       ['after=-1', 'query.after'],
       ['limit=0', 'query.limit'],
       ['limit=1001', 'query.limit'],
+      ['limit=99999999999999999999', 'query.limit'],
+      ['after=9999999999999999999999', 'query.after'],
     ]) {
       const res = await c.t.request('GET', `${c.sourcePath(sourceId)}/events?${query}`)
       expect(res.statusCode, query).toBe(400)
@@ -47,6 +49,39 @@ describe('GET .../runs', () => {
     expect(runs[0]).toMatchObject({ status: 'succeeded', files: 3, eventsStored: 25, duplicatesSkipped: 2, quarantined: 1 })
     expect(runs[0].errors).toEqual([expect.objectContaining({ type: 'retried', message: expect.stringContaining('502') })])
     expect(Date.parse(runs[0].finishedAt)).toBeGreaterThanOrEqual(Date.parse(runs[0].startedAt))
+  })
+})
+
+describe('numeric parameters of the activity routes', () => {
+  it('answers offsets and limits past their maxima with a 400 naming the parameter, never a 500', async () => {
+    for (const [route, query, path] of [
+      ['quarantine', 'offset=99999999999999', 'query.offset'],
+      ['quarantine', 'offset=9999999999999999999999', 'query.offset'],
+      ['quarantine', 'limit=1001', 'query.limit'],
+      ['quarantine', 'limit=99999999999999999999', 'query.limit'],
+      ['runs', 'limit=501', 'query.limit'],
+      ['runs', 'limit=99999999999999999999', 'query.limit'],
+    ]) {
+      const res = await c.t.request('GET', `${c.sourcePath(sourceId)}/${route}?${query}`)
+      expect(res.statusCode, `${route}?${query}: ${res.body}`).toBe(400)
+      expect(res.json().errors.map((e: any) => e.path)).toContain(path)
+    }
+    const last = await c.t.request('GET', `${c.sourcePath(sourceId)}/quarantine?offset=2147483647&limit=1000`)
+    expect(last.statusCode, last.body).toBe(200)
+    expect(last.json()).toEqual({ records: [] })
+  })
+
+  it('answers ids beyond the bigint range with 404 on every activity route', async () => {
+    for (const id of ['9223372036854775808', '99999999999999999999999']) {
+      for (const [method, suffix] of [['GET', 'events'], ['GET', 'runs'], ['GET', 'quarantine'], ['POST', 'action/restart']] as const) {
+        const res = await c.t.request(method, `/api/v1/collectors/${c.collectorId}/sources/${id}/${suffix}`)
+        expect(res.statusCode, `${method} ${suffix} ${id}`).toBe(404)
+        expect(res.json().code).toBe('collectors.source.invalid')
+        const collector = await c.t.request(method, `/api/v1/collectors/${id}/sources/${sourceId}/${suffix}`)
+        expect(collector.statusCode).toBe(404)
+        expect(collector.json().code).toBe('collectors.collector.invalid')
+      }
+    }
   })
 })
 

@@ -1,5 +1,5 @@
 // Wire tests for Cloud-to-Cloud sources (spec/collector-api.md §3, §6.2) and the ChatGPT Compliance config contract.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { startTestService, type TestService } from '../../../helpers/app.js'
 import { chatGptSourceBody, collectorBody, EXAMPLE_API_KEY } from '../../../helpers/fixtures.js'
 import exampleJson from '../../../../examples/json/chatgpt-compliance.json' with { type: 'json' }
@@ -17,6 +17,7 @@ afterAll(async () => {
 
 let counter = 0
 const uniqueName = () => `source-${++counter}`
+const API_KEY_MESSAGE = 'must be 1 to 1024 printable ASCII characters, without spaces or control characters'
 
 async function createSource(configOverrides: Record<string, unknown> = {}) {
   const res = await t.request('POST', `/api/v1/collectors/${collectorId}/sources`, chatGptSourceBody({}, { name: uniqueName(), ...configOverrides }))
@@ -84,7 +85,12 @@ describe('POST sources', () => {
     [{ name: undefined }, '$.source.config.name', 'is required'],
     [{ name: '' }, '$.source.config.name', 'must be 1 to 128 characters and not blank'],
     [{ apiKey: undefined }, '$.source.config.apiKey', 'is required'],
-    [{ apiKey: '' }, '$.source.config.apiKey', 'must NOT have fewer than 1 characters'],
+    [{ apiKey: '' }, '$.source.config.apiKey', API_KEY_MESSAGE],
+    [{ apiKey: 'sk-with\nnewline' }, '$.source.config.apiKey', API_KEY_MESSAGE],
+    [{ apiKey: 'sk-with space' }, '$.source.config.apiKey', API_KEY_MESSAGE],
+    [{ apiKey: 'sk-\u0007bell\ttab' }, '$.source.config.apiKey', API_KEY_MESSAGE],
+    [{ apiKey: 'sk-\u00e9\u2028' }, '$.source.config.apiKey', API_KEY_MESSAGE],
+    [{ apiKey: 'x'.repeat(1025) }, '$.source.config.apiKey', API_KEY_MESSAGE],
     [{ apiKey: '********' }, '$.source.config.apiKey', 'is the mask "********"; send the real value (no value is stored yet)'],
     [{ apiKey: 12 }, '$.source.config.apiKey', 'must be a string'],
     [{ workspaceID: undefined }, '$.source.config.workspaceID', 'is required (the documented spelling workspaceId is accepted too)'],
@@ -113,6 +119,79 @@ describe('POST sources', () => {
     expect(res.json()).toMatchObject({ status: 400, code: 'collectors.validation.config.invalid' })
     expect(res.json().errors).toContainEqual({ path, message })
     expect((await t.request('GET', `/api/v1/collectors/${collectorId}/sources`)).json()).toEqual(before)
+  })
+
+  it('never echoes a rejected apiKey or workspace id, whatever it holds', async () => {
+    const marker = 'SECRETMARKER'
+    for (const config of [
+      { apiKey: `sk-${marker}\n\u001b[31mred` },
+      { apiKey: `sk-${marker} x` },
+      { apiKey: `sk-${marker}`.repeat(200) },
+      { workspaceID: `ws-${marker}\r\n\u0007<script>` },
+      { workspaceId: `ws-${marker}\n`, workspaceID: undefined },
+    ]) {
+      const res = await t.request('POST', `/api/v1/collectors/${collectorId}/sources`, chatGptSourceBody({}, { name: uniqueName(), ...config }))
+      expect(res.statusCode, res.body).toBe(400)
+      expect(res.json().code).toBe('collectors.validation.config.invalid')
+      expect(res.body).not.toContain(marker)
+      // Every character of the answer is printable ASCII (JSON escapes aside): nothing to break a log line.
+      expect(res.json().message).toMatch(/^[\x20-\x7e]+$/)
+    }
+  })
+
+  it('treats "api.version": null as absent', async () => {
+    const body = { ...chatGptSourceBody({}, { name: uniqueName() }), 'api.version': null }
+    const res = await t.request('POST', `/api/v1/collectors/${collectorId}/sources`, body)
+    expect(res.statusCode, res.body).toBe(201)
+    const wrong = await t.request('POST', `/api/v1/collectors/${collectorId}/sources`, { ...body, 'api.version': 'v2' })
+    expect(wrong.statusCode).toBe(400)
+    expect(wrong.json().errors).toEqual([{ path: '$["api.version"]', message: 'must be one of: "v1", null' }])
+  })
+
+  it.each([
+    [{ name: 'lone\ud800high' }, {}, '$.source.config.name'],
+    [{ description: '\udc00 low first' }, {}, '$.source.config.description'],
+    [{ fields: { team: 'a\ude00\ud83d' } }, {}, '$.source.config.fields.team'],
+    [{ fields: { ['k\ud800']: 'v' } }, {}, '$.source.config.fields["k\\ud800"]'],
+    [{ enabledEventType: ['CONVERSATION', '\ud83d'] }, {}, '$.source.config.enabledEventType[1]'],
+    [{}, { sourceType: 'Universal\udfff' }, '$.source.sourceType'],
+    [{}, { schemaRef: { type: 'ChatGPT Compliance', version: '\ud800' } }, '$.source.schemaRef.version'],
+  ])('rejects a lone UTF-16 surrogate in config %j / source %j at %s, storing nothing', async (configOverrides, overrides, path) => {
+    const before = await t.service.database.db.selectFrom('sources').select('id').execute()
+    const res = await t.request('POST', `/api/v1/collectors/${collectorId}/sources`, chatGptSourceBody(overrides, { name: uniqueName(), ...configOverrides }))
+    expect(res.statusCode, res.body).toBe(400)
+    expect(res.json()).toMatchObject({ status: 400, code: 'json.invalid' })
+    expect(res.json().errors).toEqual([{ path, message: expect.stringContaining('lone UTF-16 surrogate') }])
+    expect(await t.service.database.db.selectFrom('sources').select('id').execute()).toEqual(before)
+  })
+
+  it('stores a surrogate pair (an emoji) unchanged', async () => {
+    const { source } = await createSource({ name: `emoji \ud83d\ude00 ${uniqueName()}`, description: '\u{1F600}' })
+    const read = (await t.request('GET', `/api/v1/collectors/${collectorId}/sources/${source.id}`)).json().source
+    expect(read.name).toBe(source.config.name)
+    expect(read.name).toContain('\u{1F600}')
+    expect(read.config.description).toBe('\u{1F600}')
+  })
+
+  it('answers 404 collectors.collector.invalid when the collector is deleted between its lookup and the insert', async () => {
+    const doomed = (await t.request('POST', '/api/v1/collectors', collectorBody('deleted-meanwhile'))).json().collector
+    const { collectors } = t.app.ctx
+    const get = collectors.get.bind(collectors)
+    // The route found the collector; another request deletes it before the source is inserted.
+    const spy = vi.spyOn(collectors, 'get').mockImplementationOnce(async (id) => {
+      const record = await get(id)
+      await t.service.database.db.deleteFrom('collectors').where('id', '=', id).execute()
+      return record
+    })
+    try {
+      const res = await t.request('POST', `/api/v1/collectors/${doomed.id}/sources`, chatGptSourceBody({}, { name: uniqueName() }))
+      expect(spy).toHaveBeenCalled()
+      expect(res.statusCode, res.body).toBe(404)
+      expect(res.json()).toMatchObject({ status: 404, code: 'collectors.collector.invalid' })
+      expect(await t.service.database.db.selectFrom('sources').select('id').where('collector_id', '=', doomed.id).execute()).toEqual([])
+    } finally {
+      spy.mockRestore()
+    }
   })
 
   it('reports every invalid field of a config at once', async () => {

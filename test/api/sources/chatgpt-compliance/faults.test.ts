@@ -90,6 +90,50 @@ describe('upstream data faults', () => {
       expect(['not valid JSON', 'no event_id']).toContain(r.reason)
     }
   })
+
+  it('NUL in an event_id or in a line quarantines that record (NUL stored escaped) and the source keeps going', async () => {
+    c = await startCollecting()
+    const lines = [
+      '{"event_id":"before","type":"AUDIT_LOG"}',
+      // JSON text with an escaped NUL (six ASCII characters) in the id: no usable key.
+      String.raw`{"event_id":"nul\u0000id","type":"AUDIT_LOG"}`,
+      // The same escape inside another string is an ordinary event, kept byte for byte.
+      String.raw`{"event_id":"nul-in-text","type":"AUDIT_LOG","text":"a\u0000b"}`,
+      // A literal NUL byte: not JSON, and not storable in a text column as is.
+      '{"event_id":"nul-byte","type":"AUDIT_LOG","text":"a\u0000b"}',
+      '{"event_id":"after","type":"AUDIT_LOG"}',
+    ]
+    const bad = c.fake.addLogFile('AUDIT_LOG', { raw: `${lines.join('\n')}\n` })
+    const [good] = c.fake.addGeneratedFiles('AUDIT_LOG', 1, 5)
+    const sourceId = await c.createSource({ enabledEventType: ['AUDIT'] })
+    expect(await c.waitForRun(sourceId)).toMatchObject({ status: 'succeeded', files: 2, eventsStored: 8, quarantined: 2 })
+    await expectExactlyStored(c, sourceId, new Set(['before', 'nul-in-text', 'after', ...c.fake.fileEventIds(good!.id)]))
+    const source = await c.source(sourceId)
+    expect(source.state.state).toBe('Collecting')
+    expect(source.collection.quarantinedRecords).toBe(2)
+    const { records } = (await c.t.request('GET', `${c.sourcePath(sourceId)}/quarantine`)).json()
+    expect(records.map((r: any) => [r.fileId, r.lineNumber, r.part, r.reason, r.raw])).toEqual([
+      [bad.id, 2, 0, 'event_id contains a NUL character', lines[1]],
+      [bad.id, 4, 0, 'not valid JSON', String.raw`{"event_id":"nul-byte","type":"AUDIT_LOG","text":"a\u0000b"}`],
+    ])
+    const { events } = (await c.t.request('GET', `${c.sourcePath(sourceId)}/events?limit=1000`)).json()
+    expect(events.find((e: any) => e.id === 'nul-in-text').event.text).toBe('a\u0000b')
+  })
+
+  it('two malformed objects on one line are two quarantined records, told apart by part', async () => {
+    c = await startCollecting()
+    const line = '{"event_id":"first"}{"no":"event_id"} {"event_id":""}{"event_id":"last"}'
+    const bad = c.fake.addLogFile('APP_LOG', { raw: `{"event_id":"alone"}\n${line}\n` })
+    const sourceId = await c.createSource({ enabledEventType: ['APP'] })
+    expect(await c.waitForRun(sourceId)).toMatchObject({ status: 'succeeded', files: 1, eventsStored: 3, quarantined: 2 })
+    await expectExactlyStored(c, sourceId, new Set(['alone', 'first', 'last']))
+    expect((await c.source(sourceId)).collection.quarantinedRecords).toBe(2)
+    const { records } = (await c.t.request('GET', `${c.sourcePath(sourceId)}/quarantine`)).json()
+    expect(records.map((r: any) => [r.fileId, r.lineNumber, r.part, r.reason, r.raw])).toEqual([
+      [bad.id, 2, 1, 'no event_id', '{"no":"event_id"}'],
+      [bad.id, 2, 2, 'no event_id', '{"event_id":""}'],
+    ])
+  })
 })
 
 describe('upstream transport faults', () => {

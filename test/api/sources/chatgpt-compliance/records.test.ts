@@ -57,6 +57,40 @@ describe('readRecords', () => {
     expect(out[1]).toMatchObject({ raw: '{"event_id":"x",', rawBytes: 16 })
   })
 
+  it('numbers the objects of a line (part), so two malformed ones on one line stay distinct', async () => {
+    const out = await records(`${ev('a')}\n${ev('b')}{"no":"id"} {"event_id":""}${ev('c')}\n`)
+    expect(out.map((r) => [r.kind, r.lineNumber, r.part, r.kind === 'malformed' ? r.reason : r.eventId])).toEqual([
+      ['event', 1, 0, 'a'],
+      ['event', 2, 0, 'b'],
+      ['malformed', 2, 1, 'no event_id'],
+      ['malformed', 2, 2, 'no event_id'],
+      ['event', 2, 3, 'c'],
+    ])
+    expect(out[2]!.raw).toBe('{"no":"id"}')
+    expect(out[3]!.raw).toBe('{"event_id":""}')
+  })
+
+  it('quarantines an event_id the database cannot hold (NUL, unpaired surrogate); a NUL elsewhere is fine', async () => {
+    // The escapes below are JSON text (six ASCII characters each), as the upstream would write them.
+    const nulId = String.raw`{"event_id":"a\u0000b"}`
+    const surrogateId = String.raw`{"event_id":"a\ud800"}`
+    const nulText = ev('ok', String.raw`,"text":"x\u0000y"`)
+    const pairId = String.raw`{"event_id":"\ud83d\ude00"}`
+    const nulByte = `{"event_id":"raw","text":"x\u0000y"}` // a literal NUL byte: not JSON
+    const out = await records([nulId, surrogateId, nulText, pairId, nulByte].join('\n'))
+    expect(out.map((r) => [r.kind, r.lineNumber, r.kind === 'malformed' ? r.reason : r.eventId])).toEqual([
+      ['malformed', 1, 'event_id contains a NUL character'],
+      ['malformed', 2, 'event_id is not valid Unicode (unpaired surrogate)'],
+      ['event', 3, 'ok'],
+      ['event', 4, '\u{1f600}'],
+      ['malformed', 5, 'not valid JSON'],
+    ])
+    expect(out[0]!.raw).toBe(nulId)
+    expect(out[2]!.raw).toBe(nulText)
+    expect(JSON.parse(out[2]!.raw).text).toBe('x\u0000y')
+    expect(out[4]!.raw).toBe(nulByte)
+  })
+
   it('keeps reading across 1 MiB stream chunks and multi-byte characters split between them', async () => {
     const big = 'é'.repeat(700_000) // 1.4 MB of two-byte characters straddles a chunk boundary
     const out = await records(`${ev('a', `,"p":"${big}"`)}\n${ev('b')}\n`)

@@ -1,0 +1,146 @@
+// The ingest repository's batch commit, on whichever database the suite runs on: what it stores for
+// quarantined records (one row per record, NUL made storable) and the schema it relies on.
+import { Migrator, sql } from 'kysely'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { migrations } from '../../../migrations/index.js'
+import { openDatabase } from '../../../api/store/database.js'
+import { EventsRepository } from '../../../api/store/events-repository.js'
+import { type Batch, IngestRepository } from '../../../api/store/ingest-repository.js'
+import { type LeaseHandle, LeasesRepository } from '../../../api/store/leases-repository.js'
+import { SourcesRepository } from '../../../api/store/sources-repository.js'
+import { createTestDatabaseLocation, openTestDatabase, type TestDatabase } from '../../helpers/db.js'
+
+let t: TestDatabase
+let leases: LeasesRepository
+let ingest: IngestRepository
+let events: EventsRepository
+let collectorId: number
+let counter = 0
+
+beforeAll(async () => {
+  t = await openTestDatabase()
+  leases = new LeasesRepository(t.database.db)
+  ingest = new IngestRepository(t.database.db, leases)
+  events = new EventsRepository(t.database.db)
+  collectorId = Number((await t.database.db.insertInto('collectors').values({ name: 'ingest', time_zone: 'UTC', fields: '{}' }).returning('id').executeTakeFirstOrThrow()).id)
+})
+afterAll(async () => {
+  await t?.close()
+})
+
+/** A new source, claimed: the lease and run every commit needs. */
+async function leasedSource(): Promise<{ lease: LeaseHandle; runId: number; metadataId: number }> {
+  const source = await new SourcesRepository(t.database.db).create(collectorId, { name: `s${++counter}`, schemaType: 'ChatGPT Compliance', config: { name: `s${counter}` }, secrets: null })
+  // Only this source is due, so the claim picks it.
+  await sql`update source_leases set next_run_at = now() + interval '1 day', run_requested = false where source_id <> ${source.id}`.execute(t.database.db)
+  await sql`update source_leases set next_run_at = now() - interval '1 second' where source_id = ${source.id}`.execute(t.database.db)
+  const lease = await leases.claim('ingest-test', 60_000)
+  expect(lease?.sourceId).toBe(source.id)
+  return { lease: lease!, runId: await ingest.startRun(lease!), metadataId: await ingest.metadataId(source.id, { _source: `s${counter}` }) }
+}
+
+function batch(metadataId: number, parts: Partial<Batch>): Batch {
+  return {
+    eventType: 'AUDIT_LOG',
+    fileId: 'eclf_test',
+    metadataId,
+    events: [],
+    quarantined: [],
+    cursor: { after: '2026-01-01T00:00:00.000000Z', doneFiles: [], inProgress: null },
+    filesCompleted: 1,
+    newestEventAt: '2026-01-01T00:00:00Z',
+    ...parts,
+  }
+}
+
+describe('IngestRepository.commit', () => {
+  it('keeps two malformed records of one line as two rows (line and part); a replay adds none', async () => {
+    const { lease, runId, metadataId } = await leasedSource()
+    const b = batch(metadataId, {
+      events: [{ eventId: 'a', occurredAt: '2026-01-01T00:00:00Z', raw: '{"event_id":"a"}' }],
+      quarantined: [
+        { lineNumber: 3, part: 1, reason: 'no event_id', raw: '{"no":"id"}', rawBytes: 11 },
+        { lineNumber: 3, part: 2, reason: 'no event_id', raw: '{"event_id":""}', rawBytes: 15 },
+        { lineNumber: 4, part: 0, reason: 'not valid JSON', raw: '{', rawBytes: 1 },
+      ],
+    })
+    expect(await ingest.commit(lease, runId, b)).toEqual({ stored: 1, duplicates: 0, quarantined: 3 })
+    const rows = await events.quarantined(lease.sourceId, 100, 0)
+    expect(rows.map((r) => [r.fileId, r.lineNumber, r.part, r.reason, r.raw, r.rawBytes])).toEqual([
+      ['eclf_test', 3, 1, 'no event_id', '{"no":"id"}', 11],
+      ['eclf_test', 3, 2, 'no event_id', '{"event_id":""}', 15],
+      ['eclf_test', 4, 0, 'not valid JSON', '{', 1],
+    ])
+    // Re-committing the same records (a file ingested again) stores and counts nothing twice.
+    expect(await ingest.commit(lease, runId, b)).toEqual({ stored: 0, duplicates: 1, quarantined: 0 })
+    expect(await events.quarantined(lease.sourceId, 100, 0)).toHaveLength(3)
+    expect((await leases.view(lease.sourceId))?.quarantinedRecords).toBe(3)
+  })
+
+  it('stores a quarantined line holding NUL with each NUL as the \\u0000 escape, and commits the rest of the batch', async () => {
+    const { lease, runId, metadataId } = await leasedSource()
+    const withNul = '{"event_id":"n","text":"a\u0000b\u0000"}'
+    // A valid event whose JSON text escapes a NUL: six ASCII characters, stored byte for byte.
+    const escaped = String.raw`{"event_id":"e","text":"a\u0000b"}`
+    const b = batch(metadataId, {
+      events: [{ eventId: 'e', occurredAt: '2026-01-01T00:00:00Z', raw: escaped }],
+      quarantined: [{ lineNumber: 2, part: 0, reason: 'not valid JSON', raw: withNul, rawBytes: Buffer.byteLength(withNul) }],
+    })
+    expect(await ingest.commit(lease, runId, b)).toEqual({ stored: 1, duplicates: 0, quarantined: 1 })
+    const [row] = await events.quarantined(lease.sourceId, 100, 0)
+    expect(row).toMatchObject({ lineNumber: 2, part: 0, rawBytes: Buffer.byteLength(withNul) })
+    expect(row!.raw).toBe(String.raw`{"event_id":"n","text":"a\u0000b\u0000"}`)
+    const page = await events.page(lease.sourceId, 0, 10)
+    expect(page.events.map((e) => [e.id, e.raw])).toEqual([['e', escaped]])
+    expect(JSON.parse(page.events[0]!.raw).text).toBe('a\u0000b')
+  })
+})
+
+describe('migration 0004', () => {
+  it('indexes events by metadata_id (source deletes) and by received_at (retention)', async () => {
+    const result = await sql<{ indexname: string; indexdef: string }>`
+      select indexname, indexdef from pg_indexes where tablename = 'events' order by indexname`.execute(t.database.db)
+    const byName = new Map(result.rows.map((r) => [r.indexname, r.indexdef]))
+    expect(byName.get('events_metadata')).toMatch(/\(metadata_id\)$/)
+    expect(byName.get('events_received_at')).toMatch(/\(received_at\)$/)
+  })
+
+  it('gives quarantined records stored before it part 0, under the new key', async () => {
+    const location = await createTestDatabaseLocation()
+    // The PGlite template is already migrated; this test needs a database at 0003, so on PGlite it
+    // starts from an empty directory instead.
+    const database = await openDatabase(location.databaseUrl ? { databaseUrl: location.databaseUrl } : { pgliteDir: `${location.pgliteDir}-fresh` })
+    try {
+      const migrator = new Migrator({
+        db: database.db,
+        provider: { getMigrations: async () => migrations },
+        migrationTableName: 'openc2c_migrations',
+        migrationLockTableName: 'openc2c_migrations_lock',
+      })
+      expect((await migrator.migrateTo('0003-source-change-notifications')).error).toBeUndefined()
+      const db = database.db
+      const collector = await db.insertInto('collectors').values({ name: 'old', time_zone: 'UTC', fields: '{}' }).returning('id').executeTakeFirstOrThrow()
+      const source = await db
+        .insertInto('sources')
+        .values({ collector_id: Number(collector.id), name: 'old', schema_type: 'ChatGPT Compliance', config: '{}', state: 'Collecting' })
+        .returning('id')
+        .executeTakeFirstOrThrow()
+      await sql`
+        insert into quarantined_records (source_id, file_id, line_number, event_type, reason, raw, raw_bytes)
+        values (${source.id}, 'eclf_old', 7, 'AUDIT_LOG', 'not valid JSON', '{', 1)`.execute(db)
+      expect((await migrator.migrateToLatest()).error).toBeUndefined()
+      const rows = await sql<{ line_number: number; part: number }>`select line_number, part from quarantined_records`.execute(db)
+      expect(rows.rows.map((r) => [Number(r.line_number), Number(r.part)])).toEqual([[7, 0]])
+      await sql`
+        insert into quarantined_records (source_id, file_id, line_number, part, event_type, reason, raw, raw_bytes)
+        values (${source.id}, 'eclf_old', 7, 1, 'AUDIT_LOG', 'no event_id', '{}', 2)`.execute(db)
+      await expect(
+        sql`insert into quarantined_records (source_id, file_id, line_number, part, event_type, reason, raw, raw_bytes)
+            values (${source.id}, 'eclf_old', 7, 1, 'AUDIT_LOG', 'no event_id', '{}', 2)`.execute(db),
+      ).rejects.toThrow(/duplicate key|unique/)
+    } finally {
+      await database.close()
+      await location.cleanup() // on PGlite this removes the fresh directory too (a sibling of the copy)
+    }
+  })
+})

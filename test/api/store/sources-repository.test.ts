@@ -1,0 +1,121 @@
+// replace() and the run's state writes: a PUT resets an Error and unblocks in its own transaction
+// and answers with the row it wrote; a run's state write never lands on a config it did not run.
+import { sql } from 'kysely'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { LeaseLostError } from '../../../api/sources/source-errors.js'
+import { LeasesRepository } from '../../../api/store/leases-repository.js'
+import { SourcesRepository, type SourceValues } from '../../../api/store/sources-repository.js'
+import { openTestDatabase, type TestDatabase } from '../../helpers/db.js'
+
+let t: TestDatabase
+let leases: LeasesRepository
+let sources: SourcesRepository
+let collectorId: number
+let counter = 0
+
+beforeAll(async () => {
+  t = await openTestDatabase()
+  leases = new LeasesRepository(t.database.db)
+  sources = new SourcesRepository(t.database.db, leases)
+  collectorId = Number((await t.database.db.insertInto('collectors').values({ name: 'sources', time_zone: 'UTC', fields: '{}' }).returning('id').executeTakeFirstOrThrow()).id)
+})
+afterAll(async () => {
+  await t?.close()
+})
+
+const values = (name: string, config: Record<string, unknown> = {}): SourceValues => ({ name, schemaType: 'ChatGPT Compliance', config: { name, ...config }, secrets: null })
+
+async function newSource(): Promise<{ id: number; name: string; version: number }> {
+  const name = `s${++counter}`
+  const record = await sources.create(collectorId, values(name))
+  return { id: record.id, name, version: record.version }
+}
+
+/** Makes only `id` due, so a claim picks it and not another test's source. */
+async function claimOnly(id: number) {
+  await sql`update source_leases set next_run_at = now() + interval '1 day', run_requested = false`.execute(t.database.db)
+  await sql`update source_leases set next_run_at = now() - interval '1 second' where source_id = ${id}`.execute(t.database.db)
+  const claim = await leases.claim('worker', 60_000)
+  expect(claim?.sourceId).toBe(id)
+  return claim!
+}
+
+const leaseRow = (id: number) => t.database.db.selectFrom('source_leases').selectAll().where('source_id', '=', id).executeTakeFirstOrThrow()
+
+describe('SourcesRepository.replace', () => {
+  it('answers with the row its own update wrote, not a later one', async () => {
+    const s = await newSource()
+    // Another writer (a second PUT on another replica, say) lands right after our update commits.
+    // Before the fix replace() re-read the source at this point and answered with that newer row.
+    const read = SourcesRepository.prototype.getById
+    const getById = vi.spyOn(sources, 'getById').mockImplementation(async (id) => {
+      await sql`update sources set version = version + 1, config = '{"name":"someone-else"}' where id = ${id}`.execute(t.database.db)
+      return read.call(sources, id)
+    })
+    try {
+      const result = await sources.replace(collectorId, s.id, s.version, values(s.name, { description: 'ours' }))
+      expect(result.kind).toBe('updated')
+      if (result.kind !== 'updated') return
+      expect(result.record.version).toBe(s.version + 1)
+      expect(result.record.config).toEqual({ name: s.name, description: 'ours' })
+    } finally {
+      getById.mockRestore()
+    }
+  })
+
+  it('puts a source in Error back to Pending and unblocks it, due at once with a fresh failure count, in the same transaction', async () => {
+    const s = await newSource()
+    await sql`update sources set state = 'Error', error_type = 'ThirdPartyConfig', error_code = 'http.401', error_info = 'bad key' where id = ${s.id}`.execute(t.database.db)
+    await sql`update source_leases set blocked = true, consecutive_failures = 3, next_run_at = now() + interval '1 hour' where source_id = ${s.id}`.execute(t.database.db)
+    const result = await sources.replace(collectorId, s.id, s.version, values(s.name, { description: 'fixed' }))
+    expect(result.kind).toBe('updated')
+    if (result.kind !== 'updated') return
+    expect(result.record.state).toEqual({ state: 'Pending' })
+    // The answer already shows the lease as replace() left it.
+    expect(Date.parse(result.record.collection!.nextRunAt)).toBeLessThanOrEqual(Date.now() + 1000)
+    const lease = await leaseRow(s.id)
+    expect(lease.blocked).toBe(false)
+    expect(Number(lease.consecutive_failures)).toBe(0)
+    expect(lease.next_run_at.getTime()).toBeLessThanOrEqual(Date.now() + 1000)
+  })
+
+  it('leaves the state and schedule of a healthy source alone', async () => {
+    const s = await newSource()
+    await sql`update sources set state = 'Collecting' where id = ${s.id}`.execute(t.database.db)
+    await sql`update source_leases set consecutive_failures = 0, next_run_at = now() + interval '1 hour' where source_id = ${s.id}`.execute(t.database.db)
+    const before = await leaseRow(s.id)
+    const result = await sources.replace(collectorId, s.id, s.version, values(s.name, { description: 'changed' }))
+    expect(result.kind === 'updated' && result.record.state).toEqual({ state: 'Collecting' })
+    expect((await leaseRow(s.id)).next_run_at.getTime()).toBe(before.next_run_at.getTime())
+  })
+
+  it('answers stale for an old version and missing for an unknown source', async () => {
+    const s = await newSource()
+    expect((await sources.replace(collectorId, s.id, s.version + 5, values(s.name))).kind).toBe('stale')
+    expect((await sources.replace(collectorId, 987_654_321, 1, values('nobody'))).kind).toBe('missing')
+  })
+})
+
+describe('SourcesRepository.setRunState', () => {
+  it('applies while the source has the config version the run read, and not after an update', async () => {
+    const s = await newSource()
+    const claim = await claimOnly(s.id)
+    expect(await sources.setRunState(claim, s.version, { state: 'Started' })).toBe(true)
+    expect((await sources.getById(s.id))!.state).toEqual({ state: 'Started' })
+    const replaced = await sources.replace(collectorId, s.id, s.version, values(s.name, { apiKey: '********', description: 'new key' }))
+    expect(replaced.kind).toBe('updated')
+    const error = { state: 'Error' as const, errorType: 'ThirdPartyConfig' as const, errorCode: 'http.401', errorInfo: 'old key rejected' }
+    expect(await sources.setRunState(claim, s.version, error)).toBe(false)
+    expect((await sources.getById(s.id))!.state).toEqual({ state: 'Started' })
+    expect(await sources.setRunState(claim, s.version + 1, error)).toBe(true)
+    expect((await sources.getById(s.id))!.state).toEqual(error)
+  })
+
+  it('is fenced by the lease', async () => {
+    const s = await newSource()
+    const claim = await claimOnly(s.id)
+    await sql`update source_leases set lease_expires_at = now() - interval '1 millisecond' where source_id = ${s.id}`.execute(t.database.db)
+    await expect(sources.setRunState(claim, s.version, { state: 'Collecting' })).rejects.toBeInstanceOf(LeaseLostError)
+    expect((await sources.getById(s.id))!.state).toEqual({ state: 'Pending' })
+  })
+})
