@@ -14,6 +14,8 @@ export interface AppConfig {
   chatgptBaseUrl: string
   schedulerEnabled: boolean
   eventRetentionDays: number
+  /** Wrong keys per client address and access id per minute before 429; 0 turns the limit off. */
+  authFailuresPerMinute: number
   runtime: RuntimeTuning
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
 }
@@ -92,6 +94,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (scheduler !== 'on' && scheduler !== 'off') problems.push(`OPENC2C_SCHEDULER must be "on" or "off", got "${scheduler}"`)
 
   const eventRetentionDays = integer('OPENC2C_EVENT_RETENTION_DAYS', 30, 1, 3650)
+  const authFailuresPerMinute = integer('OPENC2C_AUTH_FAILURES_PER_MINUTE', 30, 0, 1_000_000)
   const runtime: RuntimeTuning = {
     schedulerPollMs: integer('OPENC2C_SCHEDULER_POLL_MS', 5000, 50, 600_000),
     leaseSeconds: integer('OPENC2C_LEASE_SECONDS', 60, 1, 3600),
@@ -117,6 +120,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     chatgptBaseUrl,
     schedulerEnabled: scheduler === 'on',
     eventRetentionDays,
+    authFailuresPerMinute,
     runtime,
     logLevel,
   }

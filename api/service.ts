@@ -7,6 +7,7 @@ import type { Logger } from 'pino'
 import { prepareCredentials, prepareSecretBox } from './bootstrap.js'
 import type { AppConfig } from './config.js'
 import { buildApp } from './http/app.js'
+import { FailedAuthLimiter } from './http/plugins/auth.js'
 import type { AppContext } from './http/context.js'
 import { metricsRoutes } from './http/routes/metrics.js'
 import { sourceActivityRoutes } from './http/routes/source-activity.js'
@@ -98,6 +99,7 @@ export async function buildService(config: AppConfig, options: BuildServiceOptio
       version: VERSION,
       apiRoutes: [sourceActivityRoutes],
       rootRoutes: [metricsRoutes],
+      authLimiter: new FailedAuthLimiter(config.authFailuresPerMinute),
     })
 
     return {
@@ -170,7 +172,8 @@ function createScheduler(config: AppConfig, ctx: AppContext, logger: Logger, spo
     limiter: new SlidingWindowLimiter(tuning.upstreamRequestsPerMinute),
     retry: { baseMs: tuning.upstreamRetryBaseMs, capMs: Math.max(tuning.upstreamRetryBaseMs, 60_000), attempts: 6, maxRetryAfterMs: 300_000 },
     timeouts: { headersMs: 30_000, bodyIdleMs: 60_000 },
-    // ~4 MiB or 5000 records per transaction: large enough to amortise the commit, small enough
+    // ~1 MiB of raw text (checked after each record, so one large record may pass it) or 5000
+    // records per transaction: large enough to amortise the commit, small enough
     // that the embedded database (one connection) keeps answering the API in between.
     batch: { maxRecords: 5000, maxBytes: 1024 * 1024 },
     initialLookbackDays: tuning.initialLookbackDays,

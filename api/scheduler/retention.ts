@@ -16,6 +16,7 @@ export class RetentionPruner {
   #timer: NodeJS.Timeout | undefined
   #pruning: Promise<void> | undefined
   #stopped = false
+  readonly #stopping = new AbortController()
 
   constructor(private readonly options: RetentionOptions) {}
 
@@ -27,6 +28,8 @@ export class RetentionPruner {
   async stop(): Promise<void> {
     this.#stopped = true
     clearTimeout(this.#timer)
+    // A prune with a backlog stops after its current batch, so shutdown stays within its deadline.
+    this.#stopping.abort()
     await this.#pruning
   }
 
@@ -43,7 +46,7 @@ export class RetentionPruner {
 
   async prune(): Promise<void> {
     try {
-      const pruned = await this.options.events.prune(this.options.retentionDays)
+      const pruned = await this.options.events.prune(this.options.retentionDays, this.#stopping.signal)
       if (pruned.events + pruned.quarantined + pruned.runs > 0) this.options.logger.info(pruned, 'pruned data older than the retention period')
     } catch (err) {
       this.options.logger.error({ err }, 'retention pruning failed; retrying at the next interval')

@@ -116,7 +116,8 @@ export async function executeRun(claim: Claim, deps: RunDeps, stopSignal: AbortS
     await type.run(ctx)
     await ingest.finishRun(claim, runId, 'succeeded', errors)
     const jitterMs = Math.random() * Math.min(0.05 * intervalMs, 5 * 60_000)
-    await leases.release(claim, { nextRunAt: new Date(started + intervalMs + jitterMs), blocked: false, consecutiveFailures: 0 })
+    // With the config version: a source updated mid-run is due at once, to run with its new config.
+    await leases.release(claim, { nextRunAt: new Date(started + intervalMs + jitterMs), blocked: false, consecutiveFailures: 0, configVersion })
     outcome = 'succeeded'
   } catch (err) {
     outcome = await handleFailure(err, { claim, deps, controller, runId, configVersion, errors, recordError, intervalMs, logger })

@@ -1,6 +1,6 @@
 // All SQL about collectors. Writes are compare-and-swap on `version`, which is what makes
 // If-Match race-free: of N concurrent PUTs carrying the same ETag exactly one matches.
-import type { Kysely } from 'kysely'
+import { type Kysely, sql } from 'kysely'
 import { isUniqueViolation } from './postgres-errors.js'
 import type { CollectorRow, Tables } from './tables.js'
 
@@ -99,7 +99,14 @@ export class CollectorsRepository {
   }
 
   async delete(id: number): Promise<boolean> {
-    const rows = await this.db.deleteFrom('collectors').where('id', '=', id).returning('id').execute()
-    return rows.length > 0
+    return this.db.transaction().execute(async (trx) => {
+      // Its sources' lease rows first (LOCK ORDER in leases-repository.ts): the cascade reaches them
+      // after the source rows, and a run committing meanwhile must not deadlock with it.
+      await sql`
+        select l.source_id from source_leases l join sources s on s.id = l.source_id
+        where s.collector_id = ${id} order by l.source_id for update of l`.execute(trx)
+      const rows = await trx.deleteFrom('collectors').where('id', '=', id).returning('id').execute()
+      return rows.length > 0
+    })
   }
 }

@@ -11,7 +11,7 @@ export interface StoredEvent {
   timestamp: string
   receivedAt: string
   metadata: Record<string, unknown>
-  /** The upstream record, byte for byte. */
+  /** The upstream record's JSON text as it was in the file (without its line ending). */
   raw: string
 }
 
@@ -105,9 +105,10 @@ export class EventsRepository {
    * stored them), quarantined records by `created_at`, finished runs by `finished_at`. Not by the
    * event's own timestamp: a late event with an old timestamp would go right after it is stored,
    * and with it its dedupe record (the primary key), so the platform's next redelivery of it would
-   * be stored again. Events go in batches so no transaction grows with the table.
+   * be stored again. Events go in batches so no transaction grows with the table; `signal` stops
+   * between batches (shutdown), leaving the rest for the next prune.
    */
-  async prune(retentionDays: number): Promise<{ events: number; quarantined: number; runs: number }> {
+  async prune(retentionDays: number, signal?: AbortSignal): Promise<{ events: number; quarantined: number; runs: number }> {
     const cutoff = sql`now() - ${retentionDays} * interval '1 day'`
     let events = 0
     for (;;) {
@@ -116,6 +117,7 @@ export class EventsRepository {
       const n = Number(result.numAffectedRows ?? 0n)
       events += n
       if (n < PRUNE_BATCH) break
+      if (signal?.aborted) return { events, quarantined: 0, runs: 0 }
     }
     // source_leases.quarantined_records counts a source's quarantined records (shown as
     // collection.quarantinedRecords): take the pruned ones off in the same statement. A decrement

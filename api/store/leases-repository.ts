@@ -1,6 +1,12 @@
 // All SQL about source leases: the scheduler's claim, renewal and release, and the fence that every
 // progress write runs first. One row per source; a claim is a single statement over
 // `FOR UPDATE SKIP LOCKED`, so replicas on one Postgres never claim the same source twice.
+//
+// LOCK ORDER: a transaction that locks a source's lease row and its source row takes the lease row
+// first. Run writes fence (lock the lease row) and then insert rows whose foreign keys share-lock the
+// source row; so replace(), setRunState(), release() and the deletes lock the lease row before they
+// touch the source row. On Postgres any other order can deadlock; PGlite has one session and never
+// shows it.
 import { type Kysely, type Transaction, sql } from 'kysely'
 import { LeaseLostError } from '../sources/source-errors.js'
 import type { Tables } from './tables.js'
@@ -82,17 +88,17 @@ export class LeasesRepository {
    * Ends a run: schedules the next one (or blocks the source until it is updated or restarted).
    * A restart requested while the run was going overrides a block: the user asked for another try.
    *
-   * With `configVersion` (a failed run), the outcome applies only if the source still has that
-   * config version: when it was updated meanwhile, the failure says nothing about the new config,
+   * With `configVersion` (the config the run used), the outcome applies only if the source still has
+   * that config version: when it was updated meanwhile, the outcome says nothing about the new config,
    * so the source is due at once, unblocked, with a fresh failure count.
    */
   async release(lease: LeaseHandle, outcome: { nextRunAt: Date; blocked: boolean; consecutiveFailures: number; configVersion?: number }): Promise<boolean> {
     return this.db.transaction().execute(async (trx) => {
       let { nextRunAt, blocked, consecutiveFailures } = outcome
       if (outcome.configVersion !== undefined) {
-        // Locks the source row before the lease row (the order SourcesRepository.replace takes), and
-        // reads its latest version: a replace() either committed before (seen here) or waits for us
-        // and then lifts what we set.
+        // Lease row, then source row (LOCK ORDER), reading the source's latest version: a replace()
+        // either committed before (seen here) or waits for us and then lifts what we set.
+        await sql`select 1 from source_leases where source_id = ${lease.sourceId} for update`.execute(trx)
         const unchanged = await sql`
           select 1 from sources where id = ${lease.sourceId} and version = ${outcome.configVersion} for share`.execute(trx)
         if (unchanged.rows.length === 0) {

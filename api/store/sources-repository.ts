@@ -140,9 +140,10 @@ export class SourcesRepository {
    */
   async setRunState(lease: LeaseHandle, configVersion: number, state: SourceState): Promise<boolean> {
     return this.db.transaction().execute(async (trx) => {
-      // The source row first, then the lease row (the fence): the order replace() locks them in,
-      // so the two never deadlock. The version test is evaluated on the latest row version under
-      // its lock, so an update committed meanwhile is seen.
+      // The lease row (the fence) first, then the source row: the order every transaction that
+      // touches both takes (see LOCK ORDER in leases-repository.ts). The version test is evaluated on
+      // the latest row version under its lock, so an update committed meanwhile is seen.
+      await this.leases.fence(trx, lease)
       const updated = await trx
         .updateTable('sources')
         .set({ state: state.state, error_type: state.errorType ?? null, error_code: state.errorCode ?? null, error_info: state.errorInfo ?? null })
@@ -150,7 +151,6 @@ export class SourcesRepository {
         .where('version', '=', configVersion)
         .returning('id')
         .executeTakeFirst()
-      await this.leases.fence(trx, lease)
       return updated !== undefined
     })
   }
@@ -211,6 +211,9 @@ export class SourcesRepository {
   async replace(collectorId: number, id: number, expectedVersion: number, values: SourceValues): Promise<SourceReplaceResult> {
     try {
       const record = await this.db.transaction().execute(async (trx) => {
+        // Lease row, then source row (LOCK ORDER in leases-repository.ts): a run holding its lease
+        // row and checking the source's foreign key must not wait on us while we wait on it.
+        await trx.selectFrom('source_leases').select('source_id').where('source_id', '=', id).forUpdate().execute()
         // Locks the row, so the state read here is the one the update below replaces.
         const current = await trx
           .selectFrom('sources')
@@ -234,7 +237,6 @@ export class SourcesRepository {
           }))
           .where('id', '=', id)
           .execute()
-        // The lease row after the source row: the order run writes lock them in (setRunState).
         await trx
           .updateTable('source_leases')
           .set({ blocked: false, next_run_at: sql<Date>`least(next_run_at, now())`, ...(wasError ? { consecutive_failures: 0 } : {}) })
@@ -253,8 +255,13 @@ export class SourcesRepository {
   }
 
   async delete(collectorId: number, id: number): Promise<boolean> {
-    const rows = await this.db.deleteFrom('sources').where('id', '=', id).where('collector_id', '=', collectorId).returning('id').execute()
-    return rows.length > 0
+    return this.db.transaction().execute(async (trx) => {
+      // The cascade deletes the lease row after the source row; lock it first (LOCK ORDER in
+      // leases-repository.ts) so a run committing at this moment finishes or waits, never deadlocks.
+      await trx.selectFrom('source_leases').select('source_id').where('source_id', '=', id).forUpdate().execute()
+      const rows = await trx.deleteFrom('sources').where('id', '=', id).where('collector_id', '=', collectorId).returning('id').execute()
+      return rows.length > 0
+    })
   }
 }
 

@@ -22,6 +22,7 @@ describe('loadConfig', () => {
       chatgptBaseUrl: 'https://api.chatgpt.com/v1',
       schedulerEnabled: true,
       eventRetentionDays: 30,
+      authFailuresPerMinute: 30,
       bootstrapCredentials: undefined,
       secretKey: undefined,
     })
@@ -41,6 +42,7 @@ describe('loadConfig', () => {
       OPENC2C_CHATGPT_BASE_URL: 'http://127.0.0.1:9999/v1/',
       OPENC2C_SCHEDULER: 'off',
       OPENC2C_EVENT_RETENTION_DAYS: '7',
+      OPENC2C_AUTH_FAILURES_PER_MINUTE: '0',
     })
     expect(config).toMatchObject({
       port: 9000,
@@ -51,6 +53,7 @@ describe('loadConfig', () => {
       chatgptBaseUrl: 'http://127.0.0.1:9999/v1',
       schedulerEnabled: false,
       eventRetentionDays: 7,
+      authFailuresPerMinute: 0,
     })
     expect(config.secretKey?.equals(key)).toBe(true)
     expect(loadConfig({ OPENC2C_SECRET_KEY: key.toString('base64') }).secretKey?.equals(key)).toBe(true)

@@ -81,7 +81,9 @@ export async function startCollecting(options: { env?: Record<string, string>; f
       await c.waitFor(
         async () => {
           const runs = await c.runs(sourceId)
-          found = runs.find((r: any) => r.id > afterRunId && r.status !== 'running')
+          // The first run to finish after afterRunId (the list is newest first): a later run may
+          // already be done by the time this looks, and is not the one the caller waits for.
+          found = runs.filter((r: any) => r.id > afterRunId && r.status !== 'running').at(-1)
           return found !== undefined
         },
         `a finished run of source ${sourceId} after run ${afterRunId}`,

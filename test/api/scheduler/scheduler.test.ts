@@ -204,8 +204,26 @@ describe('scheduler wake-ups and retention timing', () => {
     pruner.start()
     await vi.waitFor(() => expect(release).toBeDefined())
     await vi.waitFor(() => expect(prune.mock.calls.length).toBeGreaterThanOrEqual(2), { timeout: 5000 })
-    expect(prune).toHaveBeenCalledWith(30)
+    expect(prune).toHaveBeenCalledWith(30, expect.any(AbortSignal))
     release!()
     await Promise.all([scheduler.stop(), pruner.stop()])
+  })
+
+  it('stopping retention interrupts a long prune (it stops between batches) instead of waiting for it', async () => {
+    let signal: AbortSignal | undefined
+    const prune = vi.fn(
+      (_days: number, s?: AbortSignal) =>
+        new Promise<{ events: number; quarantined: number; runs: number }>((resolve) => {
+          signal = s
+          // A backlog that only ends when asked to stop.
+          s?.addEventListener('abort', () => resolve({ events: 5, quarantined: 0, runs: 0 }))
+        }),
+    )
+    const pruner = new RetentionPruner({ events: { prune }, logger: pino({ level: 'silent' }), retentionDays: 30, everyMs: 60_000 })
+    pruner.start()
+    await vi.waitFor(() => expect(prune).toHaveBeenCalledTimes(1))
+    expect(signal?.aborted).toBe(false)
+    await pruner.stop()
+    expect(signal?.aborted).toBe(true)
   })
 })

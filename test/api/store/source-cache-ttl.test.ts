@@ -39,8 +39,4 @@ describe('SourceCache TTL', () => {
     expect((await cache.get(1, 7))!.version).toBe(2)
     expect(get).toHaveBeenCalledTimes(2)
   })
-
-  it('defaults to a TTL of about a minute', () => {
-    expect(SOURCE_CACHE_TTL_MS).toBe(60_000)
-  })
 })

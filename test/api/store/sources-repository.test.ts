@@ -1,11 +1,12 @@
 // replace() and the run's state writes: a PUT resets an Error and unblocks in its own transaction
 // and answers with the row it wrote; a run's state write never lands on a config it did not run.
 import { sql } from 'kysely'
+import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { LeaseLostError } from '../../../api/sources/source-errors.js'
 import { LeasesRepository } from '../../../api/store/leases-repository.js'
 import { SourcesRepository, type SourceValues } from '../../../api/store/sources-repository.js'
-import { openTestDatabase, type TestDatabase } from '../../helpers/db.js'
+import { openTestDatabase, type TestDatabase, usingPostgres } from '../../helpers/db.js'
 
 let t: TestDatabase
 let leases: LeasesRepository
@@ -43,14 +44,22 @@ async function claimOnly(id: number) {
 const leaseRow = (id: number) => t.database.db.selectFrom('source_leases').selectAll().where('source_id', '=', id).executeTakeFirstOrThrow()
 
 describe('SourcesRepository.replace', () => {
-  it('answers with the row its own update wrote, not a later one', async () => {
+  it('answers with the row its own update wrote, read inside its transaction', async () => {
     const s = await newSource()
-    // Another writer (a second PUT on another replica, say) lands right after our update commits.
-    // Before the fix replace() re-read the source at this point and answered with that newer row.
-    const read = SourcesRepository.prototype.getById
-    const getById = vi.spyOn(sources, 'getById').mockImplementation(async (id) => {
+    // A read after the transaction (getById/get, what replace() once did) could return a newer row
+    // that another writer committed in between; any such read is made to see that newer row here.
+    const readById = SourcesRepository.prototype.getById
+    const read = SourcesRepository.prototype.get
+    const someoneElse = async (id: number) => {
       await sql`update sources set version = version + 1, config = '{"name":"someone-else"}' where id = ${id}`.execute(t.database.db)
-      return read.call(sources, id)
+    }
+    const getById = vi.spyOn(sources, 'getById').mockImplementation(async (id) => {
+      await someoneElse(id)
+      return readById.call(sources, id)
+    })
+    const get = vi.spyOn(sources, 'get').mockImplementation(async (cid, id) => {
+      await someoneElse(id)
+      return read.call(sources, cid, id)
     })
     try {
       const result = await sources.replace(collectorId, s.id, s.version, values(s.name, { description: 'ours' }))
@@ -60,6 +69,30 @@ describe('SourcesRepository.replace', () => {
       expect(result.record.config).toEqual({ name: s.name, description: 'ours' })
     } finally {
       getById.mockRestore()
+      get.mockRestore()
+    }
+  })
+
+  it.skipIf(!usingPostgres)('waits for a run that holds the lease row and checks the source, instead of deadlocking with it', async () => {
+    const s = await newSource()
+    await sql`update sources set state = 'Error', error_type = 'ThirdPartyGeneric' where id = ${s.id}`.execute(t.database.db)
+    const claim = await claimOnly(s.id)
+    // A run's write on its own connection: fence (lease row) first, then a row whose foreign key
+    // share-locks the source row, as IngestRepository.startRun does.
+    const run = new pg.Client({ connectionString: t.location.databaseUrl })
+    await run.connect()
+    try {
+      await run.query('begin')
+      await run.query(`select 1 from source_leases where source_id = $1 and generation = $2 for update`, [s.id, claim.generation])
+      const replacing = sources.replace(collectorId, s.id, s.version, values(s.name, { description: 'fixed' }))
+      // Give replace() time to take whatever it locks first (it must queue behind the lease row).
+      await new Promise((r) => setTimeout(r, 200))
+      await run.query(`insert into source_runs (source_id, generation, owner) values ($1, $2, 'worker')`, [s.id, claim.generation])
+      await run.query('commit')
+      const result = await replacing
+      expect(result.kind).toBe('updated')
+    } finally {
+      await run.end()
     }
   })
 

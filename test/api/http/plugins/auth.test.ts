@@ -1,5 +1,6 @@
-// Failed-authentication limiting: after N wrong credentials from one address in a window, that
-// address gets 429 with Retry-After until the window ends. A fake clock stands in for wall time.
+// Failed-authentication limiting: after N wrong keys for one access id from one address in a window,
+// that id from that address gets 429 with Retry-After until the window ends; other ids and other
+// addresses are unaffected. A fake clock stands in for wall time.
 import crypto from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -35,9 +36,9 @@ const get = (authorization: string | undefined, remoteAddress: string, url = '/a
   app.inject({ method: 'GET', url, remoteAddress, headers: authorization === undefined ? {} : { authorization } })
 
 describe('failed-authentication limit', () => {
-  it('answers 429 with Retry-After once an address used up its failures, for right credentials too, until the window ends', async () => {
+  it('answers 429 with Retry-After once an id used up its failures from an address, for the right key too, until the window ends', async () => {
     const address = '203.0.113.1'
-    for (const authorization of [basic(ACCESS_ID, 'wrong-1'), basic('nobody', 'wrong-2'), basic(ACCESS_ID, 'wrong-3')]) {
+    for (const authorization of [basic(ACCESS_ID, 'wrong-1'), basic(ACCESS_ID, 'wrong-2'), basic(ACCESS_ID, 'wrong-3')]) {
       expect((await get(authorization, address)).statusCode).toBe(401)
     }
     const blocked = await get(basic(ACCESS_ID, 'wrong-4'), address)
@@ -57,7 +58,7 @@ describe('failed-authentication limit', () => {
     expect((await get(basic(ACCESS_ID, 'wrong-5'), address)).statusCode).toBe(401)
   })
 
-  it('counts per address, and does not count requests that carry no credentials', async () => {
+  it('counts per address and access id, and does not count requests that carry no credentials', async () => {
     const noisy = '198.51.100.7'
     for (let i = 0; i < 10; i++) {
       for (const authorization of [undefined, 'Bearer x', 'Basic', `Basic ${Buffer.from('no-colon').toString('base64')}`]) {
@@ -70,6 +71,17 @@ describe('failed-authentication limit', () => {
     for (let i = 0; i < 3; i++) await get(basic(ACCESS_ID, `guess-${i}`), attacker)
     expect((await get(GOOD, attacker)).statusCode).toBe(429)
     expect((await get(GOOD, '198.51.100.9')).statusCode).toBe(200)
+
+    // A stale client of another id behind the same address (a proxy, NAT) locks out only that id.
+    const shared = '198.51.100.10'
+    for (let i = 0; i < 5; i++) expect((await get(basic('stale-client', `old-key-${i}`), shared)).statusCode).toBe(i < 3 ? 401 : 429)
+    expect((await get(GOOD, shared)).statusCode).toBe(200)
+  })
+
+  it('is off with a limit of 0', async () => {
+    const off = new FailedAuthLimiter(0, 60_000, () => now)
+    for (let i = 0; i < 100; i++) off.recordFailure('k')
+    expect(off.retryAfter('k')).toBe(0)
   })
 
   it('answers an access id holding NUL (which no stored id can) with 401, not a database error', async () => {
