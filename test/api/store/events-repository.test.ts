@@ -1,41 +1,26 @@
 // Retention: what goes is what we stored longer ago than the retention period, whatever the event's
 // own timestamp; pruned quarantined records leave the source's count right.
 import { sql } from 'kysely'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { EventsRepository } from '../../../api/store/events-repository.js'
-import { IngestRepository } from '../../../api/store/ingest-repository.js'
-import { LeasesRepository } from '../../../api/store/leases-repository.js'
-import { SourcesRepository } from '../../../api/store/sources-repository.js'
-import { openTestDatabase, type TestDatabase } from '../../helpers/db.js'
+import { useStore } from '../../helpers/store.js'
 
-let t: TestDatabase
-let events: EventsRepository
-let leases: LeasesRepository
-let ingest: IngestRepository
+const store = useStore('retention')
 let sourceId: number
-
 beforeAll(async () => {
-  t = await openTestDatabase()
-  events = new EventsRepository(t.database.db)
-  leases = new LeasesRepository(t.database.db)
-  ingest = new IngestRepository(t.database.db, leases)
-  const collectorId = Number((await t.database.db.insertInto('collectors').values({ name: 'retention', time_zone: 'UTC', fields: '{}' }).returning('id').executeTakeFirstOrThrow()).id)
-  sourceId = (await new SourcesRepository(t.database.db).create(collectorId, { name: 's', schemaType: 'ChatGPT Compliance', config: { name: 's' }, secrets: null })).id
-})
-afterAll(async () => {
-  await t?.close()
+  sourceId = (await store.newSource()).id
 })
 
 describe('EventsRepository.prune', () => {
   it('prunes by the time an event was stored, not its timestamp, and keeps the quarantine count right', async () => {
-    const lease = (await leases.claim('w', 60_000))!
+    const lease = (await store.leases.claim('w', 60_000))!
     expect(lease.sourceId).toBe(sourceId)
-    const runId = await ingest.startRun(lease)
+    const runId = await store.ingest.startRun(lease)
     const event = (id: string, occurredAt: string) => ({ eventId: id, occurredAt, raw: JSON.stringify({ event_id: id }) })
-    await ingest.commit(lease, runId, {
+    await store.ingest.commit(lease, runId, {
       eventType: 'AUDIT_LOG',
       fileId: 'eclf_1',
-      metadataId: await ingest.metadataId(sourceId, { _source: 's' }),
+      metadataId: await store.ingest.metadataId(sourceId, { _source: 's' }),
       // A late event: its timestamp is far older than the retention period, but we just stored it.
       events: [event('late', '2020-01-01T00:00:00Z'), event('recent', new Date().toISOString()), event('stored-long-ago', new Date().toISOString())],
       quarantined: [
@@ -47,23 +32,23 @@ describe('EventsRepository.prune', () => {
       filesCompleted: 1,
       newestEventAt: new Date().toISOString(),
     })
-    const db = t.database.db
+    const db = store.t.database.db
     await sql`update events set received_at = now() - interval '8 days' where event_id = 'stored-long-ago'`.execute(db)
     await sql`update quarantined_records set created_at = now() - interval '8 days' where line_number in (4, 5)`.execute(db)
-    expect((await leases.view(sourceId))!.quarantinedRecords).toBe(3)
+    expect((await store.leases.view(sourceId))!.quarantinedRecords).toBe(3)
 
-    expect(await events.prune(7)).toMatchObject({ events: 1, quarantined: 2 })
+    expect(await store.events.prune(7)).toMatchObject({ events: 1, quarantined: 2 })
     const left = await db.selectFrom('events').select('event_id').where('source_id', '=', sourceId).orderBy('event_id').execute()
     expect(left.map((r) => r.event_id)).toEqual(['late', 'recent'])
-    expect((await leases.view(sourceId))!.quarantinedRecords).toBe(1)
+    expect((await store.leases.view(sourceId))!.quarantinedRecords).toBe(1)
     const quarantinedLeft = await db.selectFrom('quarantined_records').select('line_number').where('source_id', '=', sourceId).execute()
     expect(quarantinedLeft.map((r) => r.line_number)).toEqual([6])
 
     // The late event's dedupe record stays: the platform redelivering it stores nothing twice.
-    const again = await ingest.commit(lease, runId, {
+    const again = await store.ingest.commit(lease, runId, {
       eventType: 'AUDIT_LOG',
       fileId: 'eclf_2',
-      metadataId: await ingest.metadataId(sourceId, { _source: 's' }),
+      metadataId: await store.ingest.metadataId(sourceId, { _source: 's' }),
       events: [event('late', '2020-01-01T00:00:00Z')],
       quarantined: [],
       cursor: { after: '2026-01-01T00:00:00.000000Z', doneFiles: [], inProgress: null },
@@ -71,7 +56,7 @@ describe('EventsRepository.prune', () => {
       newestEventAt: undefined,
     })
     expect(again).toEqual({ stored: 0, duplicates: 1, quarantined: 0 })
-    expect(await events.prune(7)).toEqual({ events: 0, quarantined: 0, runs: 0 })
-    expect((await leases.view(sourceId))!.quarantinedRecords).toBe(1)
+    expect(await store.events.prune(7)).toEqual({ events: 0, quarantined: 0, runs: 0 })
+    expect((await store.leases.view(sourceId))!.quarantinedRecords).toBe(1)
   })
 })

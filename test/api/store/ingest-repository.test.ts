@@ -1,42 +1,21 @@
 // The ingest repository's batch commit, on whichever database the suite runs on: what it stores for
 // quarantined records (one row per record, NUL made storable) and the schema it relies on.
 import { Migrator, sql } from 'kysely'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { migrations } from '../../../migrations/index.js'
 import { openDatabase } from '../../../api/store/database.js'
-import { EventsRepository } from '../../../api/store/events-repository.js'
 import { type Batch, IngestRepository } from '../../../api/store/ingest-repository.js'
-import { type LeaseHandle, LeasesRepository } from '../../../api/store/leases-repository.js'
-import { SourcesRepository } from '../../../api/store/sources-repository.js'
-import { createTestDatabaseLocation, openTestDatabase, type TestDatabase } from '../../helpers/db.js'
+import { type LeaseHandle } from '../../../api/store/leases-repository.js'
+import { createTestDatabaseLocation } from '../../helpers/db.js'
+import { useStore } from '../../helpers/store.js'
 
-let t: TestDatabase
-let leases: LeasesRepository
-let ingest: IngestRepository
-let events: EventsRepository
-let collectorId: number
-let counter = 0
-
-beforeAll(async () => {
-  t = await openTestDatabase()
-  leases = new LeasesRepository(t.database.db)
-  ingest = new IngestRepository(t.database.db, leases)
-  events = new EventsRepository(t.database.db)
-  collectorId = Number((await t.database.db.insertInto('collectors').values({ name: 'ingest', time_zone: 'UTC', fields: '{}' }).returning('id').executeTakeFirstOrThrow()).id)
-})
-afterAll(async () => {
-  await t?.close()
-})
+const store = useStore('ingest')
 
 /** A new source, claimed: the lease and run every commit needs. */
 async function leasedSource(): Promise<{ lease: LeaseHandle; runId: number; metadataId: number }> {
-  const source = await new SourcesRepository(t.database.db).create(collectorId, { name: `s${++counter}`, schemaType: 'ChatGPT Compliance', config: { name: `s${counter}` }, secrets: null })
-  // Only this source is due, so the claim picks it.
-  await sql`update source_leases set next_run_at = now() + interval '1 day', run_requested = false where source_id <> ${source.id}`.execute(t.database.db)
-  await sql`update source_leases set next_run_at = now() - interval '1 second' where source_id = ${source.id}`.execute(t.database.db)
-  const lease = await leases.claim('ingest-test', 60_000)
-  expect(lease?.sourceId).toBe(source.id)
-  return { lease: lease!, runId: await ingest.startRun(lease!), metadataId: await ingest.metadataId(source.id, { _source: `s${counter}` }) }
+  const source = await store.newSource()
+  const lease = await store.claimOnly(source.id, 'ingest-test')
+  return { lease, runId: await store.ingest.startRun(lease), metadataId: await store.ingest.metadataId(source.id, { _source: source.name }) }
 }
 
 function batch(metadataId: number, parts: Partial<Batch>): Batch {
@@ -64,17 +43,17 @@ describe('IngestRepository.commit', () => {
         { lineNumber: 4, part: 0, reason: 'not valid JSON', raw: '{', rawBytes: 1 },
       ],
     })
-    expect(await ingest.commit(lease, runId, b)).toEqual({ stored: 1, duplicates: 0, quarantined: 3 })
-    const rows = await events.quarantined(lease.sourceId, 100, 0)
+    expect(await store.ingest.commit(lease, runId, b)).toEqual({ stored: 1, duplicates: 0, quarantined: 3 })
+    const rows = await store.events.quarantined(lease.sourceId, 100, 0)
     expect(rows.map((r) => [r.fileId, r.lineNumber, r.part, r.reason, r.raw, r.rawBytes])).toEqual([
       ['eclf_test', 3, 1, 'no event_id', '{"no":"id"}', 11],
       ['eclf_test', 3, 2, 'no event_id', '{"event_id":""}', 15],
       ['eclf_test', 4, 0, 'not valid JSON', '{', 1],
     ])
     // Re-committing the same records (a file ingested again) stores and counts nothing twice.
-    expect(await ingest.commit(lease, runId, b)).toEqual({ stored: 0, duplicates: 1, quarantined: 0 })
-    expect(await events.quarantined(lease.sourceId, 100, 0)).toHaveLength(3)
-    expect((await leases.view(lease.sourceId))?.quarantinedRecords).toBe(3)
+    expect(await store.ingest.commit(lease, runId, b)).toEqual({ stored: 0, duplicates: 1, quarantined: 0 })
+    expect(await store.events.quarantined(lease.sourceId, 100, 0)).toHaveLength(3)
+    expect((await store.leases.view(lease.sourceId))?.quarantinedRecords).toBe(3)
   })
 
   it('stores a quarantined line holding NUL with each NUL as the \\u0000 escape, and commits the rest of the batch', async () => {
@@ -86,11 +65,11 @@ describe('IngestRepository.commit', () => {
       events: [{ eventId: 'e', occurredAt: '2026-01-01T00:00:00Z', raw: escaped }],
       quarantined: [{ lineNumber: 2, part: 0, reason: 'not valid JSON', raw: withNul, rawBytes: Buffer.byteLength(withNul) }],
     })
-    expect(await ingest.commit(lease, runId, b)).toEqual({ stored: 1, duplicates: 0, quarantined: 1 })
-    const [row] = await events.quarantined(lease.sourceId, 100, 0)
+    expect(await store.ingest.commit(lease, runId, b)).toEqual({ stored: 1, duplicates: 0, quarantined: 1 })
+    const [row] = await store.events.quarantined(lease.sourceId, 100, 0)
     expect(row).toMatchObject({ lineNumber: 2, part: 0, rawBytes: Buffer.byteLength(withNul) })
     expect(row!.raw).toBe(String.raw`{"event_id":"n","text":"a\u0000b\u0000"}`)
-    const page = await events.page(lease.sourceId, 0, 10)
+    const page = await store.events.page(lease.sourceId, 0, 10)
     expect(page.events.map((e) => [e.id, e.raw])).toEqual([['e', escaped]])
     expect(JSON.parse(page.events[0]!.raw).text).toBe('a\u0000b')
   })
@@ -99,7 +78,7 @@ describe('IngestRepository.commit', () => {
 describe('migration 0004', () => {
   it('indexes events by metadata_id (source deletes) and by received_at (retention)', async () => {
     const result = await sql<{ indexname: string; indexdef: string }>`
-      select indexname, indexdef from pg_indexes where tablename = 'events' order by indexname`.execute(t.database.db)
+      select indexname, indexdef from pg_indexes where tablename = 'events' order by indexname`.execute(store.t.database.db)
     const byName = new Map(result.rows.map((r) => [r.indexname, r.indexdef]))
     expect(byName.get('events_metadata')).toMatch(/\(metadata_id\)$/)
     expect(byName.get('events_received_at')).toMatch(/\(received_at\)$/)

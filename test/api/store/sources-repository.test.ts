@@ -2,46 +2,18 @@
 // and answers with the row it wrote; a run's state write never lands on a config it did not run.
 import { sql } from 'kysely'
 import pg from 'pg'
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { LeaseLostError } from '../../../api/sources/source-errors.js'
-import { LeasesRepository } from '../../../api/store/leases-repository.js'
-import { SourcesRepository, type SourceValues } from '../../../api/store/sources-repository.js'
-import { openTestDatabase, type TestDatabase, usingPostgres } from '../../helpers/db.js'
+import { SourcesRepository } from '../../../api/store/sources-repository.js'
+import { usingPostgres } from '../../helpers/db.js'
+import { useStore } from '../../helpers/store.js'
 
-let t: TestDatabase
-let leases: LeasesRepository
-let sources: SourcesRepository
-let collectorId: number
-let counter = 0
+const store = useStore('sources')
+const values = (name: string, config?: Record<string, unknown>) => store.values(name, config)
+const newSource = () => store.newSource()
+const claimOnly = (id: number) => store.claimOnly(id)
 
-beforeAll(async () => {
-  t = await openTestDatabase()
-  leases = new LeasesRepository(t.database.db)
-  sources = new SourcesRepository(t.database.db, leases)
-  collectorId = Number((await t.database.db.insertInto('collectors').values({ name: 'sources', time_zone: 'UTC', fields: '{}' }).returning('id').executeTakeFirstOrThrow()).id)
-})
-afterAll(async () => {
-  await t?.close()
-})
-
-const values = (name: string, config: Record<string, unknown> = {}): SourceValues => ({ name, schemaType: 'ChatGPT Compliance', config: { name, ...config }, secrets: null })
-
-async function newSource(): Promise<{ id: number; name: string; version: number }> {
-  const name = `s${++counter}`
-  const record = await sources.create(collectorId, values(name))
-  return { id: record.id, name, version: record.version }
-}
-
-/** Makes only `id` due, so a claim picks it and not another test's source. */
-async function claimOnly(id: number) {
-  await sql`update source_leases set next_run_at = now() + interval '1 day', run_requested = false`.execute(t.database.db)
-  await sql`update source_leases set next_run_at = now() - interval '1 second' where source_id = ${id}`.execute(t.database.db)
-  const claim = await leases.claim('worker', 60_000)
-  expect(claim?.sourceId).toBe(id)
-  return claim!
-}
-
-const leaseRow = (id: number) => t.database.db.selectFrom('source_leases').selectAll().where('source_id', '=', id).executeTakeFirstOrThrow()
+const leaseRow = (id: number) => store.t.database.db.selectFrom('source_leases').selectAll().where('source_id', '=', id).executeTakeFirstOrThrow()
 
 describe('SourcesRepository.replace', () => {
   it('answers with the row its own update wrote, read inside its transaction', async () => {
@@ -51,18 +23,18 @@ describe('SourcesRepository.replace', () => {
     const readById = SourcesRepository.prototype.getById
     const read = SourcesRepository.prototype.get
     const someoneElse = async (id: number) => {
-      await sql`update sources set version = version + 1, config = '{"name":"someone-else"}' where id = ${id}`.execute(t.database.db)
+      await sql`update sources set version = version + 1, config = '{"name":"someone-else"}' where id = ${id}`.execute(store.t.database.db)
     }
-    const getById = vi.spyOn(sources, 'getById').mockImplementation(async (id) => {
+    const getById = vi.spyOn(store.sources, 'getById').mockImplementation(async (id) => {
       await someoneElse(id)
-      return readById.call(sources, id)
+      return readById.call(store.sources, id)
     })
-    const get = vi.spyOn(sources, 'get').mockImplementation(async (cid, id) => {
+    const get = vi.spyOn(store.sources, 'get').mockImplementation(async (cid, id) => {
       await someoneElse(id)
-      return read.call(sources, cid, id)
+      return read.call(store.sources, cid, id)
     })
     try {
-      const result = await sources.replace(collectorId, s.id, s.version, values(s.name, { description: 'ours' }))
+      const result = await store.sources.replace(store.collectorId, s.id, s.version, values(s.name, { description: 'ours' }))
       expect(result.kind).toBe('updated')
       if (result.kind !== 'updated') return
       expect(result.record.version).toBe(s.version + 1)
@@ -75,16 +47,16 @@ describe('SourcesRepository.replace', () => {
 
   it.skipIf(!usingPostgres)('waits for a run that holds the lease row and checks the source, instead of deadlocking with it', async () => {
     const s = await newSource()
-    await sql`update sources set state = 'Error', error_type = 'ThirdPartyGeneric' where id = ${s.id}`.execute(t.database.db)
+    await sql`update sources set state = 'Error', error_type = 'ThirdPartyGeneric' where id = ${s.id}`.execute(store.t.database.db)
     const claim = await claimOnly(s.id)
     // A run's write on its own connection: fence (lease row) first, then a row whose foreign key
     // share-locks the source row, as IngestRepository.startRun does.
-    const run = new pg.Client({ connectionString: t.location.databaseUrl })
+    const run = new pg.Client({ connectionString: store.t.location.databaseUrl })
     await run.connect()
     try {
       await run.query('begin')
       await run.query(`select 1 from source_leases where source_id = $1 and generation = $2 for update`, [s.id, claim.generation])
-      const replacing = sources.replace(collectorId, s.id, s.version, values(s.name, { description: 'fixed' }))
+      const replacing = store.sources.replace(store.collectorId, s.id, s.version, values(s.name, { description: 'fixed' }))
       // Give replace() time to take whatever it locks first (it must queue behind the lease row).
       await new Promise((r) => setTimeout(r, 200))
       await run.query(`insert into source_runs (source_id, generation, owner) values ($1, $2, 'worker')`, [s.id, claim.generation])
@@ -98,9 +70,9 @@ describe('SourcesRepository.replace', () => {
 
   it('puts a source in Error back to Pending and unblocks it, due at once with a fresh failure count, in the same transaction', async () => {
     const s = await newSource()
-    await sql`update sources set state = 'Error', error_type = 'ThirdPartyConfig', error_code = 'http.401', error_info = 'bad key' where id = ${s.id}`.execute(t.database.db)
-    await sql`update source_leases set blocked = true, consecutive_failures = 3, next_run_at = now() + interval '1 hour' where source_id = ${s.id}`.execute(t.database.db)
-    const result = await sources.replace(collectorId, s.id, s.version, values(s.name, { description: 'fixed' }))
+    await sql`update sources set state = 'Error', error_type = 'ThirdPartyConfig', error_code = 'http.401', error_info = 'bad key' where id = ${s.id}`.execute(store.t.database.db)
+    await sql`update source_leases set blocked = true, consecutive_failures = 3, next_run_at = now() + interval '1 hour' where source_id = ${s.id}`.execute(store.t.database.db)
+    const result = await store.sources.replace(store.collectorId, s.id, s.version, values(s.name, { description: 'fixed' }))
     expect(result.kind).toBe('updated')
     if (result.kind !== 'updated') return
     expect(result.record.state).toEqual({ state: 'Pending' })
@@ -114,18 +86,18 @@ describe('SourcesRepository.replace', () => {
 
   it('leaves the state and schedule of a healthy source alone', async () => {
     const s = await newSource()
-    await sql`update sources set state = 'Collecting' where id = ${s.id}`.execute(t.database.db)
-    await sql`update source_leases set consecutive_failures = 0, next_run_at = now() + interval '1 hour' where source_id = ${s.id}`.execute(t.database.db)
+    await sql`update sources set state = 'Collecting' where id = ${s.id}`.execute(store.t.database.db)
+    await sql`update source_leases set consecutive_failures = 0, next_run_at = now() + interval '1 hour' where source_id = ${s.id}`.execute(store.t.database.db)
     const before = await leaseRow(s.id)
-    const result = await sources.replace(collectorId, s.id, s.version, values(s.name, { description: 'changed' }))
+    const result = await store.sources.replace(store.collectorId, s.id, s.version, values(s.name, { description: 'changed' }))
     expect(result.kind === 'updated' && result.record.state).toEqual({ state: 'Collecting' })
     expect((await leaseRow(s.id)).next_run_at.getTime()).toBe(before.next_run_at.getTime())
   })
 
   it('answers stale for an old version and missing for an unknown source', async () => {
     const s = await newSource()
-    expect((await sources.replace(collectorId, s.id, s.version + 5, values(s.name))).kind).toBe('stale')
-    expect((await sources.replace(collectorId, 987_654_321, 1, values('nobody'))).kind).toBe('missing')
+    expect((await store.sources.replace(store.collectorId, s.id, s.version + 5, values(s.name))).kind).toBe('stale')
+    expect((await store.sources.replace(store.collectorId, 987_654_321, 1, values('nobody'))).kind).toBe('missing')
   })
 })
 
@@ -133,22 +105,22 @@ describe('SourcesRepository.setRunState', () => {
   it('applies while the source has the config version the run read, and not after an update', async () => {
     const s = await newSource()
     const claim = await claimOnly(s.id)
-    expect(await sources.setRunState(claim, s.version, { state: 'Started' })).toBe(true)
-    expect((await sources.getById(s.id))!.state).toEqual({ state: 'Started' })
-    const replaced = await sources.replace(collectorId, s.id, s.version, values(s.name, { apiKey: '********', description: 'new key' }))
+    expect(await store.sources.setRunState(claim, s.version, { state: 'Started' })).toBe(true)
+    expect((await store.sources.getById(s.id))!.state).toEqual({ state: 'Started' })
+    const replaced = await store.sources.replace(store.collectorId, s.id, s.version, values(s.name, { apiKey: '********', description: 'new key' }))
     expect(replaced.kind).toBe('updated')
     const error = { state: 'Error' as const, errorType: 'ThirdPartyConfig' as const, errorCode: 'http.401', errorInfo: 'old key rejected' }
-    expect(await sources.setRunState(claim, s.version, error)).toBe(false)
-    expect((await sources.getById(s.id))!.state).toEqual({ state: 'Started' })
-    expect(await sources.setRunState(claim, s.version + 1, error)).toBe(true)
-    expect((await sources.getById(s.id))!.state).toEqual(error)
+    expect(await store.sources.setRunState(claim, s.version, error)).toBe(false)
+    expect((await store.sources.getById(s.id))!.state).toEqual({ state: 'Started' })
+    expect(await store.sources.setRunState(claim, s.version + 1, error)).toBe(true)
+    expect((await store.sources.getById(s.id))!.state).toEqual(error)
   })
 
   it('is fenced by the lease', async () => {
     const s = await newSource()
     const claim = await claimOnly(s.id)
-    await sql`update source_leases set lease_expires_at = now() - interval '1 millisecond' where source_id = ${s.id}`.execute(t.database.db)
-    await expect(sources.setRunState(claim, s.version, { state: 'Collecting' })).rejects.toBeInstanceOf(LeaseLostError)
-    expect((await sources.getById(s.id))!.state).toEqual({ state: 'Pending' })
+    await sql`update source_leases set lease_expires_at = now() - interval '1 millisecond' where source_id = ${s.id}`.execute(store.t.database.db)
+    await expect(store.sources.setRunState(claim, s.version, { state: 'Collecting' })).rejects.toBeInstanceOf(LeaseLostError)
+    expect((await store.sources.getById(s.id))!.state).toEqual({ state: 'Pending' })
   })
 })
