@@ -174,8 +174,10 @@ function createScheduler(config: AppConfig, ctx: AppContext, logger: Logger, spo
     timeouts: { headersMs: 30_000, bodyIdleMs: 60_000 },
     // ~1 MiB of raw text (checked after each record, so one large record may pass it) or 5000
     // records per transaction: large enough to amortise the commit, small enough
-    // that the embedded database (one connection) keeps answering the API in between.
-    batch: { maxRecords: 5000, maxBytes: 1024 * 1024 },
+    // that the embedded database (one connection) keeps answering the API in between. On PGlite a
+    // batch is serialised into JS buffers (the protocol message, then copied into the WASM heap)
+    // that live in the service process until collected, so batches there are a quarter of that size.
+    batch: ctx.database.kind === 'pglite' ? { maxRecords: 1250, maxBytes: 256 * 1024 } : { maxRecords: 5000, maxBytes: 1024 * 1024 },
     initialLookbackDays: tuning.initialLookbackDays,
   }
   const leaseMs = tuning.leaseSeconds * 1000
