@@ -23,7 +23,7 @@ export const BASELINE_LABELS: Record<BaselineVariant, string> = {
   raw: 'download + psql COPY, raw text only',
 }
 
-// Same columns, primary key and indexes as `events` (migrations/0002-runtime.ts); file_id and
+// Same columns, primary key and indexes as `events` (migrations 0002 and 0004); file_id and
 // metadata_id are constants here.
 const COMMON = `
   source_id bigint not null default 1,
@@ -34,7 +34,8 @@ const COMMON = `
   raw text not null`
 const INDEXES = `
   create index events_baseline_source_seq on events_baseline (source_id, seq);
-  create index events_baseline_occurred_at on events_baseline (occurred_at);`
+  create index events_baseline_metadata on events_baseline (metadata_id);
+  create index events_baseline_received_at on events_baseline (received_at);`
 
 const TABLES: Record<BaselineVariant, string> = {
   generated: `

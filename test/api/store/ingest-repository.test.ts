@@ -76,12 +76,13 @@ describe('IngestRepository.commit', () => {
 })
 
 describe('migration 0004', () => {
-  it('indexes events by metadata_id (source deletes) and by received_at (retention)', async () => {
+  it('indexes events by metadata_id (source deletes) and by received_at (retention), no longer by occurred_at', async () => {
     const result = await sql<{ indexname: string; indexdef: string }>`
       select indexname, indexdef from pg_indexes where tablename = 'events' order by indexname`.execute(store.t.database.db)
     const byName = new Map(result.rows.map((r) => [r.indexname, r.indexdef]))
     expect(byName.get('events_metadata')).toMatch(/\(metadata_id\)$/)
     expect(byName.get('events_received_at')).toMatch(/\(received_at\)$/)
+    expect([...byName.keys()].filter((name) => byName.get(name)!.includes('(occurred_at)'))).toEqual([])
   })
 
   it('gives quarantined records stored before it part 0, under the new key', async () => {
