@@ -35,7 +35,7 @@ export function unmask(apiValue: Json | undefined, prior: Json | undefined): Jso
   if (typeof apiValue === 'object' && apiValue !== null) {
     const priorObject = typeof prior === 'object' && prior !== null && !Array.isArray(prior) ? prior : undefined
     const out: { [key: string]: Json } = {}
-    for (const [key, value] of Object.entries(apiValue)) out[key] = unmask(value, priorObject?.[key]) as Json
+    for (const [key, value] of Object.entries(apiValue)) setOwn(out, key, unmask(value, Object.hasOwn(priorObject ?? {}, key) ? priorObject![key] : undefined) as Json)
     return out
   }
   return apiValue
@@ -54,8 +54,13 @@ function sortKeys(value: Json): Json {
   if (Array.isArray(value)) return value.map(sortKeys)
   if (typeof value === 'object' && value !== null) {
     const out: { [key: string]: Json } = {}
-    for (const key of Object.keys(value).sort()) out[key] = sortKeys(value[key] as Json)
+    for (const key of Object.keys(value).sort()) setOwn(out, key, sortKeys(value[key] as Json))
     return out
   }
   return value
+}
+
+/** `out[key] = value` as an own property even for "__proto__" (JSON.parse makes it one; assignment would set the prototype). */
+function setOwn(out: { [key: string]: Json }, key: string, value: Json): void {
+  Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true })
 }

@@ -29,7 +29,7 @@ describe('scheduler', () => {
     // retried within ~50 ms here (OPENC2C_RUN_RETRY_BASE_MS), and only a success schedules 6 h ahead.
     // Seen once on Postgres under CI load; the failed runs' errors are printed to say why.
     let runs: any[] = []
-    await c.waitFor(async () => (runs = await c.runs(sourceId)).some((r: any) => r.status === 'succeeded'), 'a succeeded run')
+    await c.waitFor(async () => (runs = await c!.runs(sourceId)).some((r: any) => r.status === 'succeeded'), 'a succeeded run')
     const failed = runs.filter((r: any) => r.status !== 'succeeded' && r.status !== 'running')
     if (failed.length > 0) process.stdout.write(`scheduler.test.ts: runs before the success: ${JSON.stringify(failed)}\n`)
     const row = await c.t.service.database.db.selectFrom('source_leases').selectAll().where('source_id', '=', sourceId).executeTakeFirstOrThrow()

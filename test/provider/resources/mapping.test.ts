@@ -24,6 +24,10 @@ describe('config JSON', () => {
         expect(jsonEqual(value as Json, reordered)).toBe(true)
       }),
     )
+    // A "__proto__" key (JSON.parse makes it an own property) survives canonicalisation (found by the property above).
+    const proto = JSON.parse('{"__proto__":0,"a":{"__proto__":[1]}}') as Json
+    expect(canonicalJson(proto)).toBe('{"__proto__":0,"a":{"__proto__":[1]}}')
+    expect(jsonEqual(proto, JSON.parse(canonicalJson(proto)) as Json)).toBe(true)
     expect(jsonEqual({ a: 1 }, { a: 2 })).toBe(false)
     expect(jsonEqual({ a: [1, 2] }, { a: [2, 1] })).toBe(false)
   })
