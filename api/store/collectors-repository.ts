@@ -1,6 +1,7 @@
 // All SQL about collectors. Writes are compare-and-swap on `version`, which is what makes
 // If-Match race-free: of N concurrent PUTs carrying the same ETag exactly one matches.
-import { type Kysely, sql } from 'kysely'
+import type { Kysely } from 'kysely'
+import { lockCollectorLeases } from './leases-repository.js'
 import { isUniqueViolation } from './postgres-errors.js'
 import type { CollectorRow, Tables } from './tables.js'
 
@@ -102,9 +103,7 @@ export class CollectorsRepository {
     return this.db.transaction().execute(async (trx) => {
       // Its sources' lease rows first (LOCK ORDER in leases-repository.ts): the cascade reaches them
       // after the source rows, and a run committing meanwhile must not deadlock with it.
-      await sql`
-        select l.source_id from source_leases l join sources s on s.id = l.source_id
-        where s.collector_id = ${id} order by l.source_id for update of l`.execute(trx)
+      await lockCollectorLeases(trx, id)
       const rows = await trx.deleteFrom('collectors').where('id', '=', id).returning('id').execute()
       return rows.length > 0
     })

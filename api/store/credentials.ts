@@ -12,7 +12,11 @@ const HASH_BYTES = 32
 
 export async function hashAccessKey(accessKey: string): Promise<string> {
   const salt = crypto.randomBytes(16)
-  const hash = await scrypt(accessKey, salt, HASH_BYTES, SCRYPT)
+  return formatKeyHash(salt, await scrypt(accessKey, salt, HASH_BYTES, SCRYPT))
+}
+
+/** The stored form that verifyAccessKey reads: scheme, cost parameters, salt and hash. */
+function formatKeyHash(salt: Buffer, hash: Buffer): string {
   return `scrypt.${SCRYPT.N}.${SCRYPT.r}.${SCRYPT.p}.${salt.toString('base64url')}.${hash.toString('base64url')}`
 }
 
@@ -53,8 +57,7 @@ const CACHE_MAX = 1000
 
 /** A stored-hash lookalike with a random salt and hash: verifying against it costs one scrypt and fails. */
 function dummyKeyHash(): string {
-  const random = (n: number) => crypto.randomBytes(n).toString('base64url')
-  return `scrypt.${SCRYPT.N}.${SCRYPT.r}.${SCRYPT.p}.${random(16)}.${random(HASH_BYTES)}`
+  return formatKeyHash(crypto.randomBytes(16), crypto.randomBytes(HASH_BYTES))
 }
 
 export interface CredentialVerifierOptions {

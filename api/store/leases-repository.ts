@@ -11,6 +11,18 @@ import { type Kysely, type Transaction, sql } from 'kysely'
 import { LeaseLostError } from '../sources/source-errors.js'
 import type { Tables } from './tables.js'
 
+/** Locks a source's lease row for the rest of `trx` (LOCK ORDER: before touching the source row). */
+export async function lockLease(trx: Transaction<Tables>, sourceId: number): Promise<void> {
+  await sql`select 1 from source_leases where source_id = ${sourceId} for update`.execute(trx)
+}
+
+/** Locks the lease rows of every source of a collector, in id order (LOCK ORDER, before a cascade delete). */
+export async function lockCollectorLeases(trx: Transaction<Tables>, collectorId: number): Promise<void> {
+  await sql`
+    select 1 from source_leases l join sources s on s.id = l.source_id
+    where s.collector_id = ${collectorId} order by l.source_id for update of l`.execute(trx)
+}
+
 export interface LeaseHandle {
   sourceId: number
   owner: string
@@ -98,7 +110,7 @@ export class LeasesRepository {
       if (outcome.configVersion !== undefined) {
         // Lease row, then source row (LOCK ORDER), reading the source's latest version: a replace()
         // either committed before (seen here) or waits for us and then lifts what we set.
-        await sql`select 1 from source_leases where source_id = ${lease.sourceId} for update`.execute(trx)
+        await lockLease(trx, lease.sourceId)
         const unchanged = await sql`
           select 1 from sources where id = ${lease.sourceId} and version = ${outcome.configVersion} for share`.execute(trx)
         if (unchanged.rows.length === 0) {

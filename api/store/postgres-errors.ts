@@ -4,3 +4,7 @@ export function isUniqueViolation(err: unknown, constraint?: string): boolean {
   if (e?.code !== '23505') return false
   return constraint === undefined || e.constraint === constraint || (e.message ?? '').includes(constraint)
 }
+
+export function isForeignKeyViolation(err: unknown): boolean {
+  return (err as { code?: string } | undefined)?.code === '23503'
+}

@@ -2,8 +2,8 @@
 // (leases, cursors, events) has its own repositories.
 import { type Kysely, sql } from 'kysely'
 import type { SourceState } from '../../schemas/source.js'
-import { type LeaseHandle, LeasesRepository } from './leases-repository.js'
-import { isUniqueViolation } from './postgres-errors.js'
+import { type LeaseHandle, LeasesRepository, lockLease } from './leases-repository.js'
+import { isForeignKeyViolation, isUniqueViolation } from './postgres-errors.js'
 import type { SourceRow, Tables } from './tables.js'
 
 export interface SourceValues {
@@ -195,7 +195,7 @@ export class SourcesRepository {
       if (isUniqueViolation(err, 'sources_collector_name_unique')) throw new DuplicateSourceNameError(values.name)
       // 23503 foreign_key_violation: only sources.collector_id can fail here (the lease row refers to
       // the source inserted just before, in the same transaction).
-      if ((err as { code?: string } | undefined)?.code === '23503') throw new MissingCollectorError(String(collectorId))
+      if (isForeignKeyViolation(err)) throw new MissingCollectorError(String(collectorId))
       throw err
     }
   }
@@ -213,7 +213,7 @@ export class SourcesRepository {
       const record = await this.db.transaction().execute(async (trx) => {
         // Lease row, then source row (LOCK ORDER in leases-repository.ts): a run holding its lease
         // row and checking the source's foreign key must not wait on us while we wait on it.
-        await trx.selectFrom('source_leases').select('source_id').where('source_id', '=', id).forUpdate().execute()
+        await lockLease(trx, id)
         // Locks the row, so the state read here is the one the update below replaces.
         const current = await trx
           .selectFrom('sources')
@@ -258,7 +258,7 @@ export class SourcesRepository {
     return this.db.transaction().execute(async (trx) => {
       // The cascade deletes the lease row after the source row; lock it first (LOCK ORDER in
       // leases-repository.ts) so a run committing at this moment finishes or waits, never deadlocks.
-      await trx.selectFrom('source_leases').select('source_id').where('source_id', '=', id).forUpdate().execute()
+      await lockLease(trx, id)
       const rows = await trx.deleteFrom('sources').where('id', '=', id).where('collector_id', '=', collectorId).returning('id').execute()
       return rows.length > 0
     })

@@ -48,12 +48,11 @@ export const errorsPlugin = fp(async function errorsPlugin(app: FastifyInstance)
 //   silently becomes U+FFFD in text columns, and Postgres refuses it when it reads a json column.
 // The walk is iterative: a deeply nested body must not overflow the stack.
 const RESERVED_KEYS = new Set(['__proto__', 'constructor', 'prototype'])
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
 const MAX_ISSUES = 10
 
 function textProblem(text: string): string | undefined {
   if (text.includes('\0')) return 'holds a NUL character (U+0000), which cannot be stored'
-  if (LONE_SURROGATE.test(text)) return 'holds a lone UTF-16 surrogate (an unpaired \\uD800-\\uDFFF escape), which is not valid Unicode text'
+  if (!text.isWellFormed()) return 'holds a lone UTF-16 surrogate (an unpaired \\uD800-\\uDFFF escape), which is not valid Unicode text'
   return undefined
 }
 

@@ -14,9 +14,6 @@ export type FileRecord =
   | { kind: 'event'; lineNumber: number; part: number; raw: string; eventId: string; timestamp: string | undefined; type: string | undefined }
   | { kind: 'malformed'; lineNumber: number; part: number; raw: string; rawBytes: number; reason: string }
 
-/** A UTF-16 surrogate without its partner: it has no UTF-8 form, so the driver would store U+FFFD instead. */
-const UNPAIRED_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
-
 export async function* readRecords(path: string): AsyncGenerator<FileRecord> {
   let lineNumber = 0
   let pending: Buffer[] = []
@@ -103,7 +100,7 @@ function toRecord(lineNumber: number, part: number, raw: string, parsed?: unknow
   // batch on every retry), and an unpaired surrogate would be stored as U+FFFD, merging distinct ids.
   // Only the parsed id matters: the raw text holds these as escapes (`\u0000`), which store fine.
   if (event.event_id.includes('\u0000')) return malformed(lineNumber, part, raw, 'event_id contains a NUL character')
-  if (UNPAIRED_SURROGATE.test(event.event_id)) return malformed(lineNumber, part, raw, 'event_id is not valid Unicode (unpaired surrogate)')
+  if (!event.event_id.isWellFormed()) return malformed(lineNumber, part, raw, 'event_id is not valid Unicode (unpaired surrogate)')
   return {
     kind: 'event',
     lineNumber,

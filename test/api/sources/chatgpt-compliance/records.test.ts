@@ -26,6 +26,9 @@ async function records(body: string | Buffer): Promise<FileRecord[]> {
 
 const ev = (id: string, extra = '') => `{"event_id":"${id}","type":"AUDIT_LOG","timestamp":"2026-01-01T00:00:00.000001Z"${extra}}`
 
+/** Each record as [kind, line, reason or event id]. */
+const outline = (out: FileRecord[]) => out.map((r) => [r.kind, r.lineNumber, r.kind === 'malformed' ? r.reason : r.eventId])
+
 describe('readRecords', () => {
   it('reads JSON Lines, with or without the final newline, and CRLF', async () => {
     for (const body of [`${ev('a')}\n${ev('b')}\n`, `${ev('a')}\n${ev('b')}`, `${ev('a')}\r\n${ev('b')}\r\n`, `\n${ev('a')}\n\n${ev('b')}\n\n`]) {
@@ -45,7 +48,7 @@ describe('readRecords', () => {
 
   it('labels malformed records with line number, raw text and reason, and goes on', async () => {
     const out = await records(`${ev('a')}\n{"event_id":"x",\n[1,2]\n{"no":"id"}\n"str"\n${ev('b')}\n{"event_id":""}\n`)
-    expect(out.map((r) => [r.kind, r.lineNumber, r.kind === 'malformed' ? r.reason : r.eventId])).toEqual([
+    expect(outline(out)).toEqual([
       ['event', 1, 'a'],
       ['malformed', 2, 'not valid JSON'],
       ['malformed', 3, 'not a JSON object'],
@@ -78,7 +81,7 @@ describe('readRecords', () => {
     const pairId = String.raw`{"event_id":"\ud83d\ude00"}`
     const nulByte = `{"event_id":"raw","text":"x\u0000y"}` // a literal NUL byte: not JSON
     const out = await records([nulId, surrogateId, nulText, pairId, nulByte].join('\n'))
-    expect(out.map((r) => [r.kind, r.lineNumber, r.kind === 'malformed' ? r.reason : r.eventId])).toEqual([
+    expect(outline(out)).toEqual([
       ['malformed', 1, 'event_id contains a NUL character'],
       ['malformed', 2, 'event_id is not valid Unicode (unpaired surrogate)'],
       ['event', 3, 'ok'],
