@@ -64,7 +64,7 @@ export function createAppContext(database: Database, secretBox: SecretBox, metri
     database,
     collectors: new CollectorsRepository(database.db),
     sources,
-    sourceReads: { get: (collectorId, sourceId) => sources.get(collectorId, sourceId), invalidate: () => {}, clear: () => {} },
+    sourceReads: { peek: () => undefined, get: (collectorId, sourceId) => sources.get(collectorId, sourceId), invalidate: () => {}, clear: () => {} },
     leases,
     events: new EventsRepository(database.db),
     secretBox,

@@ -4,6 +4,7 @@
 // runs here. Env: BENCH_DURATION (seconds per scenario, default 10), BENCH_CONNECTIONS (default 10),
 // BENCH_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/postgres; "off" to skip).
 import { spawn } from 'node:child_process'
+import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import autocannon from 'autocannon'
 import pg from 'pg'
@@ -23,13 +24,35 @@ interface Result {
   p50: number
   p99: number
   non2xx: number
+  /** CPU time the server process spent per request served (µs), or undefined without /proc. */
+  cpuPerRequest: number | undefined
 }
 
-async function measure(label: string, options: autocannon.Options): Promise<autocannon.Result> {
+/** User + system CPU seconds of a process so far (Linux /proc), or undefined elsewhere. */
+async function cpuSeconds(pid: number | undefined): Promise<number | undefined> {
+  if (pid === undefined) return undefined
+  try {
+    // Fields after the parenthesised command name: utime and stime are the 12th and 13th, in clock ticks (100 per second).
+    const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ')
+    return (Number(fields[11]) + Number(fields[12])) / 100
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * One scenario. Besides req/s, the server's CPU time per request: on two cores the load generator and
+ * the server share the machine, so req/s moves with the load generator too, while CPU per request is
+ * the server's own cost.
+ */
+async function measure(label: string, serverPid: number | undefined, options: autocannon.Options): Promise<autocannon.Result & { cpuPerRequest: number | undefined }> {
   progress(`${label}: ${DURATION} s, ${CONNECTIONS} connections`)
+  const cpuBefore = await cpuSeconds(serverPid)
   const result = await autocannon({ duration: DURATION, connections: CONNECTIONS, ...options })
-  progress(`${label}: ${Math.round(result.requests.average)} req/s, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms`)
-  return result
+  const cpuAfter = await cpuSeconds(serverPid)
+  const cpuPerRequest = cpuBefore === undefined || cpuAfter === undefined || result.requests.total === 0 ? undefined : ((cpuAfter - cpuBefore) * 1e6) / result.requests.total
+  progress(`${label}: ${Math.round(result.requests.average)} req/s, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, ${cpuPerRequest?.toFixed(1) ?? '-'} µs CPU per request`)
+  return { ...result, cpuPerRequest }
 }
 
 async function postgresReachable(): Promise<boolean> {
@@ -67,15 +90,16 @@ async function benchService(database: 'pglite' | 'postgres'): Promise<{ results:
     const one = `${service.baseUrl}/api/v1/collectors/${collector.id}/sources/${source.id}`
     const sampleBody = JSON.stringify(await api(service, 'GET', `/api/v1/collectors/${collector.id}/sources/${source.id}`))
     const results: Result[] = []
-    const record = (scenario: string, r: autocannon.Result) =>
-      results.push({ scenario, database, rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx })
+    const record = (scenario: string, r: Awaited<ReturnType<typeof measure>>) =>
+      results.push({ scenario, database, rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx, cpuPerRequest: r.cpuPerRequest })
+    const pid = service.child.pid
 
-    record('get one source', await measure(`${database} get one source`, { url: one, headers }))
-    record(`list ${LIST_SIZE} sources`, await measure(`${database} list sources`, { url: `${service.baseUrl}/api/v1/collectors/${collector.id}/sources`, headers }))
+    record('get one source', await measure(`${database} get one source`, pid, { url: one, headers }))
+    record(`list ${LIST_SIZE} sources`, await measure(`${database} list sources`, pid, { url: `${service.baseUrl}/api/v1/collectors/${collector.id}/sources`, headers }))
     let n = 0
     record(
       'create a source',
-      await measure(`${database} create source`, {
+      await measure(`${database} create source`, pid, {
         url: `${service.baseUrl}/api/v1/collectors/${collector.id}/sources`,
         method: 'POST',
         headers,
@@ -95,8 +119,8 @@ async function benchBare(body: string): Promise<Result> {
       child.stdout.once('data', (chunk: Buffer) => resolve(chunk.toString().trim()))
       child.once('exit', (code) => reject(new Error(`bare server exited with ${code}`)))
     })
-    const r = await measure('bare Fastify route', { url: `${address}/bare` })
-    return { scenario: 'bare Fastify route, same JSON', database: '-', rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx }
+    const r = await measure('bare Fastify route', child.pid, { url: `${address}/bare` })
+    return { scenario: 'bare Fastify route, same JSON', database: '-', rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx, cpuPerRequest: r.cpuPerRequest }
   } finally {
     child.kill('SIGTERM')
   }
@@ -112,9 +136,18 @@ else progress(`Postgres at ${POSTGRES_URL} is not reachable; skipping the Postgr
 const bare = await benchBare(pglite.sampleBody)
 results.push(bare)
 
-const rows = results.map((r) => [r.scenario, r.database, Math.round(r.rps), r.p50, r.p99, r === bare ? '1.00 (baseline)' : (r.rps / bare.rps).toFixed(2), r.non2xx])
+const rows = results.map((r) => [
+  r.scenario,
+  r.database,
+  Math.round(r.rps),
+  r.p50,
+  r.p99,
+  r === bare ? '1.00 (baseline)' : (r.rps / bare.rps).toFixed(2),
+  r.cpuPerRequest?.toFixed(1) ?? '-',
+  r.non2xx,
+])
 process.stdout.write(`\nbench:api — ${machine()}\n${DURATION} s per scenario, ${CONNECTIONS} connections, autocannon in this process, server in its own\n\n`)
-process.stdout.write(`${table(['scenario', 'database', 'req/s', 'p50 ms', 'p99 ms', 'ratio to bare', 'non-2xx'], rows)}\n`)
+process.stdout.write(`${table(['scenario', 'database', 'req/s', 'p50 ms', 'p99 ms', 'ratio to bare', 'server CPU µs/request', 'non-2xx'], rows)}\n`)
 const goal = results.find((r) => r.scenario === 'get one source' && r.database === 'postgres')
 if (goal) {
   const ratio = goal.rps / bare.rps

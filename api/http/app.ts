@@ -11,6 +11,7 @@ import { sourceTypes } from '../sources/registry.js'
 import { bodyAjv, paramsAjv } from '../validation.js'
 import type { AppContext } from './context.js'
 import { ApiError, Errors, errorBody } from './errors.js'
+import { isLevelEnabled, lazyChildLoggerFactory } from './request-logger.js'
 import { authPlugin, type FailedAuthLimiter } from './plugins/auth.js'
 import { errorsPlugin } from './plugins/errors.js'
 import { ALIAS_PREFIX, API_PREFIX, openapiPlugin } from './plugins/openapi.js'
@@ -45,7 +46,7 @@ for (const ajv of [bodyAjv, paramsAjv]) {
 
 export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
   const app = Fastify({
-    ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
+    ...(options.logger ? { loggerInstance: options.logger, childLoggerFactory: lazyChildLoggerFactory } : { logger: false }),
     routerOptions: { ignoreTrailingSlash: true },
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1024 * 1024,
@@ -70,12 +71,15 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? bodyAjv : paramsAjv).compile(schema))
 
   // Successful requests are logged at debug level, so production logs at info show only rejections
-  // and failures (each with its error code) instead of one line per API call.
-  app.addHook('onResponse', async (request, reply) => {
-    const entry = { method: request.method, url: request.routeOptions.url ?? request.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime) }
-    if (reply.statusCode >= 500) request.log.error(entry, 'request completed')
-    else if (reply.statusCode >= 400) request.log.info(entry, 'request completed')
-    else request.log.debug(entry, 'request completed')
+  // and failures (each with its error code) instead of one line per API call. A callback hook that
+  // builds nothing when its line is off: it runs on every request.
+  app.addHook('onResponse', (request, reply, done) => {
+    const status = reply.statusCode
+    const level = status >= 500 ? 'error' : status >= 400 ? 'info' : 'debug'
+    if (isLevelEnabled(request.log, level)) {
+      request.log[level]({ method: request.method, url: request.routeOptions.url ?? request.url.split('?')[0], status, ms: Math.round(reply.elapsedTime) }, 'request completed')
+    }
+    done()
   })
 
   await app.register(errorsPlugin)

@@ -16,8 +16,8 @@ export interface AppContext {
   events: EventsRepository
   secretBox: SecretBox
   metrics: RuntimeMetrics
-  /** Reads a source for GET; a coherent cache in the service, the repository itself otherwise. */
-  sourceReads: Pick<SourceCache, 'get' | 'invalidate' | 'clear'>
+  /** Reads a source for GET; a coherent cache in the service, the repository itself otherwise (whose peek finds nothing). */
+  sourceReads: Pick<SourceCache, 'peek' | 'get' | 'invalidate' | 'clear'>
   /** Asks this replica's scheduler to claim due sources now (no-op on an API-only replica). */
   wakeScheduler(): void
 }

@@ -35,6 +35,16 @@ export class SourceCache {
     )
   }
 
+  /**
+   * The cached record, answered synchronously, or undefined when only the database can say (not
+   * cached, expired, the feed is down, or cached under another collector).
+   */
+  peek(collectorId: number, sourceId: number): SourceRecord | undefined {
+    if (!this.feed.healthy) return undefined
+    const hit = this.#entries.get(sourceId)
+    return hit && hit.expiresAt > this.#now() && hit.record.collectorId === collectorId ? withLiveRunning(hit.record) : undefined
+  }
+
   async get(collectorId: number, sourceId: number): Promise<SourceRecord | undefined> {
     if (this.feed.healthy) {
       const hit = this.#entries.get(sourceId)

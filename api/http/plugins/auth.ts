@@ -9,7 +9,7 @@
 // shared address (a proxy, NAT) cannot lock out clients that use other credentials. Requests
 // without credentials, or with a malformed Authorization header, guess nothing and are not counted.
 // The counts live in this process's memory. OPENC2C_AUTH_FAILURES_PER_MINUTE sets `max` (0: off).
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
 import fp from 'fastify-plugin'
 import type { CredentialVerifier } from '../../store/credentials.js'
 import { Errors } from '../errors.js'
@@ -38,6 +38,20 @@ export class FailedAuthLimiter {
     readonly windowMs: number = FAILED_AUTH_LIMIT.windowMs,
     private readonly now: () => number = Date.now,
   ) {}
+
+  /**
+   * True while no key has a live window (or the limiter is off): every retryAfter would answer 0.
+   * Forgets ended windows on the way; they are kept in order of age, so those are at the front.
+   */
+  isIdle(): boolean {
+    if (this.max === 0 || this.#windows.size === 0) return true
+    const now = this.now()
+    for (const [key, window] of this.#windows) {
+      if (window.resetAt > now) return false
+      this.#windows.delete(key)
+    }
+    return true
+  }
 
   /** Seconds until the key may try again, or 0 when it may try now. */
   retryAfter(address: string): number {
@@ -71,11 +85,15 @@ export interface AuthOptions {
   limiter?: FailedAuthLimiter
 }
 
-export function parseBasicAuth(header: string | undefined): { accessId: string; accessKey: string } | undefined {
-  if (!header) return undefined
-  const match = /^Basic\s+([A-Za-z0-9+/=_-]+)\s*$/i.exec(header)
-  if (!match) return undefined
-  const decoded = Buffer.from(match[1]!, 'base64').toString('utf8')
+const BASIC_AUTH = /^Basic\s+([A-Za-z0-9+/=_-]+)\s*$/i
+
+/** The token of an HTTP Basic Authorization header: base64 of "id:key", still encoded. */
+export function basicToken(header: string | undefined): string | undefined {
+  return header ? BASIC_AUTH.exec(header)?.[1] : undefined
+}
+
+export function decodeBasicToken(token: string): { accessId: string; accessKey: string } | undefined {
+  const decoded = Buffer.from(token, 'base64').toString('utf8')
   const colon = decoded.indexOf(':')
   if (colon <= 0) return undefined
   return { accessId: decoded.slice(0, colon), accessKey: decoded.slice(colon + 1) }
@@ -84,18 +102,32 @@ export function parseBasicAuth(header: string | undefined): { accessId: string; 
 export const authPlugin = fp(async function authPlugin(app: FastifyInstance, options: AuthOptions) {
   const limiter = options.limiter ?? new FailedAuthLimiter()
   app.decorateRequest('accessId', undefined)
-  app.addHook('onRequest', async (request: FastifyRequest) => {
-    if (request.routeOptions.config?.auth === false) return
-    const credentials = parseBasicAuth(request.headers.authorization)
-    if (!credentials) throw Errors.unauthorized()
+  // A callback hook that answers synchronously when the token was verified recently and nobody is
+  // being limited (nearly every request): it runs on every request, and an async hook costs a
+  // promise and a microtask turn each. Measured with `npm run bench:api`: recognising the still-encoded
+  // token (one digest, no decoding) made get-one-source ~10 % faster than digesting the decoded pair.
+  app.addHook('onRequest', (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction) => {
+    if (request.routeOptions.config?.auth === false) return done()
+    const token = basicToken(request.headers.authorization)
+    if (token === undefined) return done(Errors.unauthorized())
+    const rememberedId = options.credentials.remembered(token)
+    if (rememberedId !== undefined && limiter.isIdle()) {
+      request.accessId = rememberedId
+      return done()
+    }
+    const credentials = decodeBasicToken(token)
+    if (!credentials) return done(Errors.unauthorized())
     const key = limiterKey(request.ip, credentials.accessId)
     const retryAfter = limiter.retryAfter(key)
-    if (retryAfter > 0) throw Errors.authThrottled(retryAfter)
-    if (!(await options.credentials.verify(credentials.accessId, credentials.accessKey))) {
-      limiter.recordFailure(key)
-      throw Errors.unauthorized()
-    }
-    request.accessId = credentials.accessId
+    if (retryAfter > 0) return done(Errors.authThrottled(retryAfter))
+    options.credentials.verify(credentials.accessId, credentials.accessKey, token).then((ok) => {
+      if (!ok) {
+        limiter.recordFailure(key)
+        return done(Errors.unauthorized())
+      }
+      request.accessId = credentials.accessId
+      done()
+    }, done)
   })
 })
 

@@ -53,6 +53,22 @@ function sendDownload(reply: FastifyReply, body: unknown) {
   return reply.type('application/json; charset=utf-8').serializer(JSON.stringify).send(body as never)
 }
 
+/**
+ * GET of one source is the hottest route (Terraform reads every source on every plan), and the read
+ * cache hands out the same record object until the source changes: its ETag and body (encoded by the
+ * route's own response serializer) are made once per record object instead of once per request.
+ */
+const renderedReads = new WeakMap<SourceRecord, { etag: string; body: string }>()
+
+function sendSource(reply: FastifyReply, record: SourceRecord): void {
+  let rendered = renderedReads.get(record)
+  if (!rendered) {
+    rendered = { etag: etagOf('source', record.id, record.version), body: reply.serializeInput({ source: sourceView(record) }, '200') as string }
+    renderedReads.set(record, rendered)
+  }
+  void reply.header('etag', rendered.etag).type('application/json; charset=utf-8').send(rendered.body)
+}
+
 function downloadView(record: SourceRecord) {
   return { sourceType: 'Universal' as const, schemaRef: { type: record.schemaType }, config: record.config }
 }
@@ -117,11 +133,14 @@ export const sourceRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
       config: { docs: { response200: Type.Union([SourceEnvelope, DownloadedSourceEnvelope]) } },
     },
-    async (request, reply) => {
-      const record = await findSource(ctx, request.params, { cached: true })
-      void reply.header('etag', etagOf('source', record.id, record.version))
-      if (request.query.download) return sendDownload(reply, { 'api.version': 'v1', source: downloadView(record) })
-      return { source: sourceView(record) }
+    // A cache hit is answered synchronously, without a promise; anything else goes to the database.
+    (request, reply) => {
+      const hit = request.query.download ? undefined : peekSource(ctx, request.params)
+      if (hit) return void sendSource(reply, hit)
+      return findSource(ctx, request.params, { cached: true }).then((record) => {
+        if (!request.query.download) return sendSource(reply, record)
+        void sendDownload(reply.header('etag', etagOf('source', record.id, record.version)), { 'api.version': 'v1', source: downloadView(record) })
+      })
     },
   )
 
@@ -245,6 +264,12 @@ export const sourceRoutes: FastifyPluginAsyncTypebox = async (app) => {
  * One query on the hot path (none on a cache hit); the collector is only looked up to pick the
  * right 404. Only plain reads may use the cache: writes check If-Match against the database.
  */
+function peekSource(ctx: AppContext, params: { collectorId: string; sourceId: string }): SourceRecord | undefined {
+  const collectorId = parseId(params.collectorId)
+  const sourceId = parseId(params.sourceId)
+  return collectorId === undefined || sourceId === undefined ? undefined : ctx.sourceReads.peek(collectorId, sourceId)
+}
+
 export async function findSource(ctx: AppContext, params: { collectorId: string; sourceId: string }, options: { cached?: boolean } = {}): Promise<SourceRecord> {
   const collectorId = parseId(params.collectorId)
   const sourceId = parseId(params.sourceId)

@@ -1,5 +1,5 @@
 // API credentials: scrypt hashes, and a verifier whose cost does not depend on whether the access id exists.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { CredentialVerifier, ensureCredentials, verifyAccessKey } from '../../../api/store/credentials.js'
 import { openTestDatabase, type TestDatabase } from '../../helpers/db.js'
 
@@ -43,5 +43,35 @@ describe('CredentialVerifier', () => {
     expect(await verifier.verify('known-id', 'the-right-access-key')).toBe(true)
     expect(await verifier.verify('known-id', 'the-right-access-key')).toBe(true)
     expect(checks).toHaveLength(1)
+  })
+  describe('remembered tokens', () => {
+    afterEach(() => vi.useRealTimers())
+    const token = Buffer.from('known-id:the-right-access-key').toString('base64')
+
+    it('names the access id of a token verified within the last minute, and nothing for other tokens or after a failure', async () => {
+      const { verifier, checks } = countingVerifier()
+      expect(verifier.remembered(token)).toBeUndefined()
+      const wrong = Buffer.from('known-id:a-wrong-access-key').toString('base64')
+      expect(await verifier.verify('known-id', 'a-wrong-access-key', wrong)).toBe(false)
+      expect(verifier.remembered(wrong)).toBeUndefined()
+      expect(await verifier.verify('known-id', 'the-right-access-key', token)).toBe(true)
+      expect(verifier.remembered(token)).toBe('known-id')
+      expect(verifier.remembered(`${token}=`)).toBeUndefined()
+      // The token is remembered for its own id only: another id presenting it is checked afresh.
+      expect(await verifier.verify('unknown-id', 'the-right-access-key', token)).toBe(false)
+      expect(checks).toHaveLength(3)
+    })
+
+    it('forgets a token a minute after it was verified', async () => {
+      vi.useFakeTimers({ toFake: ['Date'] })
+      const { verifier, checks } = countingVerifier()
+      expect(await verifier.verify('known-id', 'the-right-access-key', token)).toBe(true)
+      vi.setSystemTime(Date.now() + 59_000)
+      expect(verifier.remembered(token)).toBe('known-id')
+      vi.setSystemTime(Date.now() + 2_000)
+      expect(verifier.remembered(token)).toBeUndefined()
+      expect(await verifier.verify('known-id', 'the-right-access-key', token)).toBe(true)
+      expect(checks).toHaveLength(2)
+    })
   })
 })

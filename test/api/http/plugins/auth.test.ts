@@ -101,4 +101,21 @@ describe('failed-authentication limit', () => {
     clock += 60_000
     expect(small.retryAfter('spray-9999')).toBe(0)
   })
+  it('is idle while no window is live, and forgets ended windows when asked', () => {
+    let clock = 0
+    const limiter = new FailedAuthLimiter(5, 60_000, () => clock)
+    expect(limiter.isIdle()).toBe(true)
+    limiter.recordFailure('a')
+    clock += 30_000
+    limiter.recordFailure('b')
+    expect(limiter.isIdle()).toBe(false)
+    clock += 30_000 // a's window ends, b's is live
+    expect(limiter.isIdle()).toBe(false)
+    limiter.recordFailure('b')
+    limiter.recordFailure('b')
+    expect(limiter.retryAfter('b')).toBe(0) // 3 of 5
+    clock += 30_000 // b's window ends too
+    expect(limiter.isIdle()).toBe(true)
+    expect(new FailedAuthLimiter(0, 60_000, () => clock).isIdle()).toBe(true)
+  })
 })

@@ -224,6 +224,25 @@ describe('GET sources', () => {
     expect(one.body).not.toContain(EXAMPLE_API_KEY)
   })
 
+  it('answers repeated reads (served from memory) with the same JSON and ETag, and a changed source with its new ones', async () => {
+    const { source, etag } = await createSource({ description: 'before' })
+    const url = `/api/v1/collectors/${collectorId}/sources/${source.id}`
+    const reads = [await t.request('GET', url), await t.request('GET', url), await t.request('GET', url)]
+    for (const read of reads) {
+      expect(read.headers['content-type']).toBe('application/json; charset=utf-8')
+      expect(read.headers.etag).toBe(etag)
+      expect(read.json()).toEqual({ source })
+    }
+    const changed = await t.request('PUT', url, { source: { ...source, config: { ...source.config, description: 'after' } } }, { 'if-match': etag })
+    expect(changed.statusCode).toBe(200)
+    for (let i = 0; i < 2; i++) {
+      const read = await t.request('GET', url)
+      expect(read.headers.etag).toBe(changed.headers.etag)
+      expect(read.headers.etag).not.toBe(etag)
+      expect(read.json().source.config.description).toBe('after')
+    }
+  })
+
   it('?download=true gives re-importable JSON without id, alive or state, for one and for the list', async () => {
     const { source } = await createSource({ name: 'download-me' })
     const one = await t.request('GET', `/api/v1/collectors/${collectorId}/sources/${source.id}?download=true`)
