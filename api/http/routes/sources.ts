@@ -260,16 +260,17 @@ export const sourceRoutes: FastifyPluginAsyncTypebox = async (app) => {
   )
 }
 
-/**
- * One query on the hot path (none on a cache hit); the collector is only looked up to pick the
- * right 404. Only plain reads may use the cache: writes check If-Match against the database.
- */
+/** The cached record of a source, when the read cache has it; never waits. */
 function peekSource(ctx: AppContext, params: { collectorId: string; sourceId: string }): SourceRecord | undefined {
   const collectorId = parseId(params.collectorId)
   const sourceId = parseId(params.sourceId)
   return collectorId === undefined || sourceId === undefined ? undefined : ctx.sourceReads.peek(collectorId, sourceId)
 }
 
+/**
+ * One query on the hot path (none on a cache hit); the collector is only looked up to pick the
+ * right 404. Only plain reads may use the cache: writes check If-Match against the database.
+ */
 export async function findSource(ctx: AppContext, params: { collectorId: string; sourceId: string }, options: { cached?: boolean } = {}): Promise<SourceRecord> {
   const collectorId = parseId(params.collectorId)
   const sourceId = parseId(params.sourceId)

@@ -2,6 +2,9 @@
 // session) drops the cached entry via the trigger-fed change feed.
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import type { ChangeFeed } from '../../../api/store/change-feed.js'
+import { SourceCache } from '../../../api/store/source-cache.js'
+import type { SourceRecord } from '../../../api/store/sources-repository.js'
 import { startTestService, type TestService } from '../../helpers/app.js'
 import { chatGptSourceBody, collectorBody } from '../../helpers/fixtures.js'
 
@@ -69,5 +72,47 @@ describe('source read cache', () => {
     expect((await t.request('GET', url)).statusCode).toBe(200)
     expect((await t.request('DELETE', `/api/v1/collectors/${c.id}`)).statusCode).toBe(200)
     expect((await t.request('GET', url)).statusCode).toBe(404)
+  })
+})
+
+describe('SourceCache.peek', () => {
+  // The cache on its own, with a hand-driven feed and clock: peek answers only what get() put in memory.
+  function standalone() {
+    let now = 0
+    let notify: (payload: string) => void = () => {}
+    let gap: () => void = () => {}
+    const feed: ChangeFeed = {
+      healthy: true,
+      subscribe: (onChange, onGap) => {
+        notify = onChange
+        gap = onGap
+      },
+      close: async () => {},
+    }
+    const record = { id: 5, collectorId: 2, version: 1 } as SourceRecord
+    const cache = new SourceCache({ get: async (c, s) => (c === 2 && s === 5 ? record : undefined) }, feed, { ttlMs: 1000, now: () => now })
+    return { cache, record, feed: feed as { healthy: boolean }, notify: (p: string) => notify(p), gap: () => gap(), advance: (ms: number) => (now += ms) }
+  }
+
+  it('finds what a read put in memory, for its own collector only, until a change, a gap, an unhealthy feed or the TTL', async () => {
+    const s = standalone()
+    expect(s.cache.peek(2, 5)).toBeUndefined()
+    expect(await s.cache.get(2, 5)).toBe(s.record)
+    expect(s.cache.peek(2, 5)).toBe(s.record)
+    expect(s.cache.peek(3, 5)).toBeUndefined()
+    s.notify('5')
+    expect(s.cache.peek(2, 5)).toBeUndefined()
+
+    await s.cache.get(2, 5)
+    s.gap()
+    expect(s.cache.peek(2, 5)).toBeUndefined()
+
+    await s.cache.get(2, 5)
+    s.feed.healthy = false
+    expect(s.cache.peek(2, 5)).toBeUndefined()
+    s.feed.healthy = true
+    expect(s.cache.peek(2, 5)).toBe(s.record)
+    s.advance(1000)
+    expect(s.cache.peek(2, 5)).toBeUndefined()
   })
 })
