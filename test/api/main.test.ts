@@ -37,6 +37,20 @@ async function runService(env: Record<string, string>, whileUp?: (baseUrl: strin
   })
 }
 
+/** Resolves once no process of the group is left (signal 0 probes without signalling). */
+async function groupGone(groupId: number): Promise<void> {
+  const deadline = Date.now() + 20_000
+  for (;;) {
+    try {
+      process.kill(-groupId, 0)
+    } catch {
+      return
+    }
+    if (Date.now() > deadline) throw new Error(`process group ${groupId} still running 20 s after SIGTERM`)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+}
+
 let dataDir: string
 beforeAll(async () => {
   dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'openc2c-main-'))
@@ -112,6 +126,9 @@ describe('the npm start script', () => {
     } finally {
       process.kill(-child.pid!, 'SIGTERM')
       await new Promise((r) => child.once('exit', r))
+      // npm can exit before the node it started has closed the database: removing the data dir then
+      // races the files PGlite still writes. Wait for the whole process group to be gone.
+      await groupGone(child.pid!)
       await fs.rm(dir, { recursive: true, force: true })
     }
   })
