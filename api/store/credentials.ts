@@ -76,7 +76,7 @@ export interface CredentialVerifierOptions {
  * are kept as digests, so plaintext keys are never kept in memory longer than a request.
  */
 export class CredentialVerifier {
-  readonly #verified = new Map<string, { accessId: string; until: number }>()
+  readonly #verified = new Map<string, { accessId: string; pair: string; until: number }>()
   readonly #verifyKey: (accessKey: string, stored: string) => Promise<boolean>
   readonly #dummyHash = dummyKeyHash()
 
@@ -95,11 +95,14 @@ export class CredentialVerifier {
 
   /**
    * Checks the key against the stored hash (one scrypt), or answers from memory when `token` was
-   * verified within the last minute. `token` must encode exactly this id and key; by default, "id:key"
-   * (an access id never holds a colon: the Basic header's first colon ends it).
+   * verified for this same id and key within the last minute. `token` should encode exactly this id and
+   * key (by default "id:key"; an access id never holds a colon, the Basic header's first colon ends it).
    */
   async verify(accessId: string, accessKey: string, token = `${accessId}:${accessKey}`): Promise<boolean> {
-    if (this.remembered(token) === accessId) return true
+    // A remembered token vouches only for the very pair it was verified with, whatever the caller says it encodes.
+    const pair = sha256(`${accessId}:${accessKey}`)
+    const entry = this.#verified.get(sha256(token))
+    if (entry !== undefined && entry.until > Date.now() && entry.pair === pair) return true
     // Postgres text cannot hold U+0000: such an id names no one, and the query would fail (a 500).
     const row = accessId.includes('\0')
       ? undefined
@@ -108,7 +111,7 @@ export class CredentialVerifier {
     const ok = await this.#verifyKey(accessKey, row?.key_hash ?? this.#dummyHash)
     if (!row || !ok) return false
     if (this.#verified.size >= CACHE_MAX) this.#verified.clear()
-    this.#verified.set(sha256(token), { accessId, until: Date.now() + CACHE_TTL_MS })
+    this.#verified.set(sha256(token), { accessId, pair, until: Date.now() + CACHE_TTL_MS })
     return true
   }
 }

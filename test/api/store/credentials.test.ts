@@ -57,9 +57,12 @@ describe('CredentialVerifier', () => {
       expect(await verifier.verify('known-id', 'the-right-access-key', token)).toBe(true)
       expect(verifier.remembered(token)).toBe('known-id')
       expect(verifier.remembered(`${token}=`)).toBeUndefined()
-      // The token is remembered for its own id only: another id presenting it is checked afresh.
+      // The token vouches for its own pair only: another id or key presented with it is checked afresh.
       expect(await verifier.verify('unknown-id', 'the-right-access-key', token)).toBe(false)
-      expect(checks).toHaveLength(3)
+      expect(await verifier.verify('known-id', 'a-wrong-access-key', token)).toBe(false)
+      expect(checks).toHaveLength(4)
+      expect(await verifier.verify('known-id', 'the-right-access-key', token)).toBe(true)
+      expect(checks).toHaveLength(4)
     })
 
     it('forgets a token a minute after it was verified', async () => {

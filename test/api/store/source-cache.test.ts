@@ -39,8 +39,12 @@ describe('source read cache', () => {
       return reads.mock.calls.length === before
     }, 'a GET served from the cache')
     const settled = reads.mock.calls.length
+    // Served by peek, synchronously: the cache's own (async) get is not asked either.
+    const cacheGets = vi.spyOn(t.app.ctx.sourceReads, 'get')
     for (let i = 0; i < 5; i++) expect((await t.request('GET', url)).json().source.state.state).toBe('Pending')
     expect(reads.mock.calls.length).toBe(settled)
+    expect(cacheGets).not.toHaveBeenCalled()
+    cacheGets.mockRestore()
     reads.mockRestore()
     // A write from another session (as another replica or the runtime would make) is announced by the trigger.
     await sql`update sources set state = 'Collecting' where id = ${source.id}`.execute(t.service.database.db)

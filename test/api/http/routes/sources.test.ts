@@ -245,6 +245,8 @@ describe('GET sources', () => {
 
   it('?download=true gives re-importable JSON without id, alive or state, for one and for the list', async () => {
     const { source } = await createSource({ name: 'download-me' })
+    // Read plainly first, so that the download is asked of a source the read cache already holds.
+    expect((await t.request('GET', `/api/v1/collectors/${collectorId}/sources/${source.id}`)).json().source.id).toBe(source.id)
     const one = await t.request('GET', `/api/v1/collectors/${collectorId}/sources/${source.id}?download=true`)
     expect(one.statusCode).toBe(200)
     expect(one.json()).toEqual({ 'api.version': 'v1', source: { sourceType: 'Universal', schemaRef: { type: 'ChatGPT Compliance' }, config: source.config } })
