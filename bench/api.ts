@@ -55,6 +55,10 @@ async function measure(label: string, serverPid: number | undefined, options: au
   return { ...result, cpuPerRequest }
 }
 
+function toResult(scenario: string, database: string, r: Awaited<ReturnType<typeof measure>>): Result {
+  return { scenario, database, rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx, cpuPerRequest: r.cpuPerRequest }
+}
+
 async function postgresReachable(): Promise<boolean> {
   if (POSTGRES_URL === 'off') return false
   const client = new pg.Client({ connectionString: POSTGRES_URL })
@@ -90,8 +94,7 @@ async function benchService(database: 'pglite' | 'postgres'): Promise<{ results:
     const one = `${service.baseUrl}/api/v1/collectors/${collector.id}/sources/${source.id}`
     const sampleBody = JSON.stringify(await api(service, 'GET', `/api/v1/collectors/${collector.id}/sources/${source.id}`))
     const results: Result[] = []
-    const record = (scenario: string, r: Awaited<ReturnType<typeof measure>>) =>
-      results.push({ scenario, database, rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx, cpuPerRequest: r.cpuPerRequest })
+    const record = (scenario: string, r: Awaited<ReturnType<typeof measure>>) => results.push(toResult(scenario, database, r))
     const pid = service.child.pid
 
     record('get one source', await measure(`${database} get one source`, pid, { url: one, headers }))
@@ -120,7 +123,7 @@ async function benchBare(body: string): Promise<Result> {
       child.once('exit', (code) => reject(new Error(`bare server exited with ${code}`)))
     })
     const r = await measure('bare Fastify route', child.pid, { url: `${address}/bare` })
-    return { scenario: 'bare Fastify route, same JSON', database: '-', rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx, cpuPerRequest: r.cpuPerRequest }
+    return toResult('bare Fastify route, same JSON', '-', r)
   } finally {
     child.kill('SIGTERM')
   }

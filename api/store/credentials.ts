@@ -89,8 +89,7 @@ export class CredentialVerifier {
 
   /** The access id of the credentials `token` encodes when they were verified within the last minute; answered synchronously. */
   remembered(token: string): string | undefined {
-    const entry = this.#verified.get(sha256(token))
-    return entry !== undefined && entry.until > Date.now() ? entry.accessId : undefined
+    return this.#live(sha256(token))?.accessId
   }
 
   /**
@@ -101,8 +100,8 @@ export class CredentialVerifier {
   async verify(accessId: string, accessKey: string, token = `${accessId}:${accessKey}`): Promise<boolean> {
     // A remembered token vouches only for the very pair it was verified with, whatever the caller says it encodes.
     const pair = sha256(`${accessId}:${accessKey}`)
-    const entry = this.#verified.get(sha256(token))
-    if (entry !== undefined && entry.until > Date.now() && entry.pair === pair) return true
+    const tokenDigest = sha256(token)
+    if (this.#live(tokenDigest)?.pair === pair) return true
     // Postgres text cannot hold U+0000: such an id names no one, and the query would fail (a 500).
     const row = accessId.includes('\0')
       ? undefined
@@ -111,7 +110,13 @@ export class CredentialVerifier {
     const ok = await this.#verifyKey(accessKey, row?.key_hash ?? this.#dummyHash)
     if (!row || !ok) return false
     if (this.#verified.size >= CACHE_MAX) this.#verified.clear()
-    this.#verified.set(sha256(token), { accessId, pair, until: Date.now() + CACHE_TTL_MS })
+    this.#verified.set(tokenDigest, { accessId, pair, until: Date.now() + CACHE_TTL_MS })
     return true
+  }
+
+  /** The remembered entry under a token digest, while it is less than a minute old. */
+  #live(tokenDigest: string): { accessId: string; pair: string } | undefined {
+    const entry = this.#verified.get(tokenDigest)
+    return entry !== undefined && entry.until > Date.now() ? entry : undefined
   }
 }

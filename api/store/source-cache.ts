@@ -40,16 +40,13 @@ export class SourceCache {
    * cached, expired, the feed is down, or cached under another collector).
    */
   peek(collectorId: number, sourceId: number): SourceRecord | undefined {
-    if (!this.feed.healthy) return undefined
-    const hit = this.#entries.get(sourceId)
-    return hit && hit.expiresAt > this.#now() && hit.record.collectorId === collectorId ? withLiveRunning(hit.record) : undefined
+    const hit = this.#live(sourceId)
+    return hit?.collectorId === collectorId ? withLiveRunning(hit) : undefined
   }
 
   async get(collectorId: number, sourceId: number): Promise<SourceRecord | undefined> {
-    if (this.feed.healthy) {
-      const hit = this.#entries.get(sourceId)
-      if (hit && hit.expiresAt > this.#now()) return hit.record.collectorId === collectorId ? withLiveRunning(hit.record) : undefined
-    }
+    const hit = this.#live(sourceId)
+    if (hit) return hit.collectorId === collectorId ? withLiveRunning(hit) : undefined
     const epoch = this.#epoch
     const record = await this.sources.get(collectorId, sourceId)
     if (record && this.feed.healthy && epoch === this.#epoch) {
@@ -59,6 +56,13 @@ export class SourceCache {
       this.#entries.set(sourceId, { record, expiresAt: this.#now() + this.#ttlMs })
     }
     return record
+  }
+
+  /** The cached record while it may be trusted: the feed is delivering and the entry has not expired. */
+  #live(sourceId: number): SourceRecord | undefined {
+    if (!this.feed.healthy) return undefined
+    const entry = this.#entries.get(sourceId)
+    return entry && entry.expiresAt > this.#now() ? entry.record : undefined
   }
 
   invalidate(sourceId: number): void {
