@@ -8,6 +8,7 @@
 import http from 'node:http'
 import https from 'node:https'
 import { ApiAbortedError, ApiError, ApiUnreachableError } from './api-error.js'
+import { httpsTrust } from './https-trust.js'
 import type { Logger } from '../framework/logger.js'
 
 export interface ApiCredentials {
@@ -39,10 +40,19 @@ const MAX_SOCKETS = 16
 
 // One keep-alive agent per protocol for the whole process. In reattach mode every Terraform command
 // configures the provider again (a new ApiClient); sharing the agent reuses its connections instead of
-// leaving idle sockets behind per command.
-const agents = {
-  'http:': new http.Agent({ keepAlive: true, maxSockets: MAX_SOCKETS }),
-  'https:': new https.Agent({ keepAlive: true, maxSockets: MAX_SOCKETS }),
+// leaving idle sockets behind per command. The https one is made on first use: its trust (https-trust.ts)
+// reads the CA file only in launches that talk https.
+let httpAgent: http.Agent | undefined
+let httpsAgent: https.Agent | undefined
+
+function agentFor(protocol: string, log: Logger | undefined): http.Agent {
+  if (protocol !== 'https:') return (httpAgent ??= new http.Agent({ keepAlive: true, maxSockets: MAX_SOCKETS }))
+  if (!httpsAgent) {
+    const trust = httpsTrust()
+    if (trust.warning) log?.log('warn', trust.warning)
+    httpsAgent = new https.Agent({ keepAlive: true, maxSockets: MAX_SOCKETS, ...(trust.ca && { ca: trust.ca }) })
+  }
+  return httpsAgent
 }
 
 export class ApiClient {
@@ -58,7 +68,7 @@ export class ApiClient {
     const endpoint = credentials.endpoint.replace(/\/+$/, '')
     this.baseUrl = new URL(endpoint.endsWith('/api') ? `${endpoint}/` : `${endpoint}/api/`)
     this.authorization = `Basic ${Buffer.from(`${credentials.accessId}:${credentials.accessKey}`).toString('base64')}`
-    this.agent = this.baseUrl.protocol === 'https:' ? agents['https:'] : agents['http:']
+    this.agent = agentFor(this.baseUrl.protocol, log)
   }
 
   /** `path` is relative to the API root, e.g. "v1/collectors/12". */

@@ -13,7 +13,9 @@ import { collectorSchema } from '../../../provider/resources/collector.js'
 import { collectorDataSourceSchema } from '../../../provider/resources/collector-data-source.js'
 import { builtProvider, type BuiltProvider } from '../helpers/built-provider.js'
 import { startBlackHole, closedPortUrl, type BlackHole } from '../helpers/black-hole.js'
-import { call, launchProvider, type PluginConnection } from '../helpers/plugin-client.js'
+import * as grpc from '@grpc/grpc-js'
+import { generateServerCertificate } from '../../../provider/plugin/certificate.js'
+import { call, clientConstructor, launchProvider, type PluginConnection } from '../helpers/plugin-client.js'
 import { dynamic, fullObject, tfDecode, TfUnknown, UNKNOWN } from '../helpers/tf-msgpack.js'
 
 const COLLECTOR = Object.keys(collectorSchema.attributes)
@@ -92,6 +94,25 @@ describe.each([
     expect(certificate.subjectAltName).toBe('DNS:localhost')
     expect(certificate.ca).toBe(true)
     expect(certificate.checkIssued(certificate)).toBe(true)
+  })
+
+  it('serves over mTLS only a client that presents the certificate Terraform handed over', async () => {
+    if (!tls) return
+    // The launcher points OpenSSL's default store at nothing (packaging/executable.ts), so the server's
+    // trust is the PLUGIN_CLIENT_CERT alone: another self-signed certificate, or none, is refused.
+    const server = Buffer.from(plugin.handshake.serverCertificatePem!)
+    const stranger = generateServerCertificate(new Date(), 'secp521r1')
+    const health = clientConstructor('health')
+    const options = { 'grpc.ssl_target_name_override': 'localhost', 'grpc.default_authority': 'localhost' }
+    for (const credentials of [
+      grpc.credentials.createSsl(server, Buffer.from(stranger.privateKeyPem), Buffer.from(stranger.certificatePem)),
+      grpc.credentials.createSsl(server),
+    ]) {
+      const client = new health(plugin.handshake.address, credentials, options)
+      await expect(call(client, 'Check', { service: 'plugin' }, 5_000)).rejects.toMatchObject({ code: grpc.status.UNAVAILABLE })
+      client.close()
+    }
+    expect((await call<{ status: string }>(plugin.health, 'Check', { service: 'plugin' })).status).toBe('SERVING')
   })
 
   it('reports healthy for the service named "plugin"', async () => {
@@ -438,6 +459,33 @@ describe('packaging', () => {
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
     expect((await once(child, 'exit'))[0]).toBe(0)
     expect(stdout).toMatch(/code cache accepted\)/)
+  })
+
+  it('moves NODE_EXTRA_CA_CERTS aside so Node does not load it at start-up, and leaves a CA store the user chose', async () => {
+    const environment = async (env: NodeJS.ProcessEnv): Promise<Map<string, string>> => {
+      const plugin = await launchProvider(built.executable, { env })
+      try {
+        const { readFile } = await import('node:fs/promises')
+        // The shell execs node, so the launched pid is node's; its environment is what Node started with.
+        const raw = await readFile(`/proc/${plugin.child.pid}/environ`, 'utf8')
+        const cmdline = (await readFile(`/proc/${plugin.child.pid}/cmdline`, 'utf8')).split('\0')
+        const vars = new Map(raw.split('\0').filter(Boolean).map((entry) => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)]))
+        vars.set('argv', cmdline.slice(0, 3).join(' '))
+        return vars
+      } finally {
+        expect((await plugin.shutdown()).code).toBe(0)
+      }
+    }
+    const moved = await environment({ NODE_EXTRA_CA_CERTS: '/etc/some-ca.pem', NODE_OPTIONS: '' })
+    expect(moved.has('NODE_EXTRA_CA_CERTS')).toBe(false)
+    expect(moved.get('OPENC2C_NODE_EXTRA_CA_CERTS')).toBe('/etc/some-ca.pem')
+    expect(moved.get('SSL_CERT_FILE')).toBe('/dev/null')
+    expect(moved.get('argv')).toMatch(/^node --use-openssl-ca /)
+    // Node refuses --use-openssl-ca next to --use-bundled-ca: the launcher must leave such a choice alone.
+    const chosen = await environment({ NODE_EXTRA_CA_CERTS: '/etc/some-ca.pem', NODE_OPTIONS: '--use-bundled-ca' })
+    expect(chosen.get('NODE_EXTRA_CA_CERTS')).toBe('/etc/some-ca.pem')
+    expect(chosen.has('OPENC2C_NODE_EXTRA_CA_CERTS')).toBe(false)
+    expect(chosen.get('argv')).not.toContain('--use-openssl-ca')
   })
 
   it('runs the same whether Node takes the file for CommonJS or for an ES module', async () => {

@@ -7,9 +7,10 @@ import { startService, type RunningService } from '../../helpers/service.js'
 import { chatgptComplianceSourceSchema } from '../../../provider/resources/chatgpt-compliance-source.js'
 import { collectorSchema } from '../../../provider/resources/collector.js'
 import { collectorDataSourceSchema } from '../../../provider/resources/collector-data-source.js'
-import { builtProvider } from '../helpers/built-provider.js'
+import { builtProvider, type BuiltProvider } from '../helpers/built-provider.js'
 import { call, launchProvider, type PluginConnection } from '../helpers/plugin-client.js'
 import { ServiceApi } from '../helpers/service-api.js'
+import { startTlsProxy } from '../helpers/tls-proxy.js'
 import { dynamic, fullObject, tfDecode, UNKNOWN } from '../helpers/tf-msgpack.js'
 
 const COLLECTOR = Object.keys(collectorSchema.attributes)
@@ -27,6 +28,7 @@ const errors = (response: { diagnostics?: Diag[] }): Diag[] => (response.diagnos
 
 describe('provider RPCs against the service', () => {
   let service: RunningService
+  let built: BuiltProvider
   let plugin: PluginConnection
   let api: ServiceApi
 
@@ -58,7 +60,8 @@ describe('provider RPCs against the service', () => {
   }
 
   beforeAll(async () => {
-    const [built, started] = await Promise.all([builtProvider(), startService({ env: { OPENC2C_SCHEDULER: 'off' } })])
+    const [provider, started] = await Promise.all([builtProvider(), startService({ env: { OPENC2C_SCHEDULER: 'off' } })])
+    built = provider
     service = started
     api = new ServiceApi(service)
     plugin = await launchProvider(built.executable, { env: { OPENC2C_ENDPOINT: '', OPENC2C_ACCESS_ID: '', OPENC2C_ACCESS_KEY: '' } })
@@ -124,6 +127,39 @@ describe('provider RPCs against the service', () => {
       config: dynamic(fullObject(DATA_COLLECTOR, { name: 'nobody' })),
     })
     expect(errors(missing)[0]?.attribute?.steps[0]?.attribute_name).toBe('name')
+  })
+
+  it('trusts an https endpoint exactly when NODE_EXTRA_CA_CERTS names its CA, as Node would', async () => {
+    // The launcher moves NODE_EXTRA_CA_CERTS aside (packaging/executable.ts); client/https-trust.ts must
+    // give an https endpoint the same trust Node would have.
+    const proxy = await startTlsProxy(service.baseUrl)
+    const lookUp = async (env: NodeJS.ProcessEnv): Promise<Diag[]> => {
+      const https = await launchProvider(built.executable, { env: { ...env, OPENC2C_ENDPOINT: '', OPENC2C_ACCESS_ID: '', OPENC2C_ACCESS_KEY: '' } })
+      try {
+        const configured = await call<{ diagnostics: Diag[] }>(https.provider, 'ConfigureProvider', {
+          terraform_version: '1.11.4',
+          config: dynamic({ endpoint: proxy.url, access_id: service.accessId, access_key: service.accessKey }),
+          client_capabilities: { write_only_attributes_allowed: true },
+        })
+        expect(errors(configured)).toEqual([])
+        const found = await call<{ state: { msgpack: Buffer }; diagnostics: Diag[] }>(https.provider, 'ReadDataSource', {
+          type_name: 'openc2c_collector',
+          config: dynamic(fullObject(DATA_COLLECTOR, { name: 'rpc-collector' })),
+        })
+        if (errors(found).length === 0) expect(tfDecode(found.state.msgpack)).toMatchObject({ id: collector.id })
+        return errors(found)
+      } finally {
+        expect((await https.shutdown()).code).toBe(0)
+      }
+    }
+    try {
+      expect(await lookUp({ NODE_EXTRA_CA_CERTS: proxy.certificateFile })).toEqual([])
+      const untrusted = await lookUp({ NODE_EXTRA_CA_CERTS: '' })
+      expect(untrusted).toHaveLength(1)
+      expect(untrusted[0]!.detail).toMatch(/certificate/i)
+    } finally {
+      await proxy.close()
+    }
   })
 
   it('passes the API error and its attribute path on a failed apply', async () => {
