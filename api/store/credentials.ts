@@ -77,6 +77,8 @@ export interface CredentialVerifierOptions {
  */
 export class CredentialVerifier {
   readonly #verified = new Map<string, { accessId: string; pair: string; until: number }>()
+  /** Checks under way, by digest of the id and key they check. */
+  readonly #checking = new Map<string, Promise<boolean>>()
   readonly #verifyKey: (accessKey: string, stored: string) => Promise<boolean>
   readonly #dummyHash = dummyKeyHash()
 
@@ -102,16 +104,29 @@ export class CredentialVerifier {
     const pair = sha256(`${accessId}:${accessKey}`)
     const tokenDigest = sha256(token)
     if (this.#live(tokenDigest)?.pair === pair) return true
+    // Requests carrying the same pair while it is being checked share that check: a client's burst when its
+    // entry has just expired (or before its first answer) would otherwise run one scrypt each, every one
+    // holding a thread-pool thread for ~50 ms while the rest of the service waits behind them.
+    let check = this.#checking.get(pair)
+    if (check === undefined) {
+      check = this.#check(accessId, accessKey).finally(() => this.#checking.delete(pair))
+      this.#checking.set(pair, check)
+    }
+    if (!(await check)) return false
+    if (this.#verified.size >= CACHE_MAX) this.#verified.clear()
+    this.#verified.set(tokenDigest, { accessId, pair, until: Date.now() + CACHE_TTL_MS })
+    return true
+  }
+
+  /** One lookup and one scrypt; false for an unknown id as for a wrong key. */
+  async #check(accessId: string, accessKey: string): Promise<boolean> {
     // Postgres text cannot hold U+0000: such an id names no one, and the query would fail (a 500).
     const row = accessId.includes('\0')
       ? undefined
       : await this.db.selectFrom('access_keys').select('key_hash').where('access_id', '=', accessId).executeTakeFirst()
     // An unknown id pays the same scrypt as a wrong key, so response times don't tell which ids exist.
     const ok = await this.#verifyKey(accessKey, row?.key_hash ?? this.#dummyHash)
-    if (!row || !ok) return false
-    if (this.#verified.size >= CACHE_MAX) this.#verified.clear()
-    this.#verified.set(tokenDigest, { accessId, pair, until: Date.now() + CACHE_TTL_MS })
-    return true
+    return row !== undefined && ok
   }
 
   /** The remembered entry under a token digest, while it is less than a minute old. */

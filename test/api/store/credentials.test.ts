@@ -44,6 +44,37 @@ describe('CredentialVerifier', () => {
     expect(await verifier.verify('known-id', 'the-right-access-key')).toBe(true)
     expect(checks).toHaveLength(1)
   })
+  it('shares one check among concurrent requests with the same id and key, and none across different keys', async () => {
+    const { verifier, checks } = countingVerifier()
+    const burst = await Promise.all(Array.from({ length: 8 }, () => verifier.verify('known-id', 'the-right-access-key')))
+    expect(burst).toEqual(Array(8).fill(true))
+    expect(checks).toHaveLength(1)
+    const wrong = await Promise.all([verifier.verify('known-id', 'wrong-1'), verifier.verify('known-id', 'wrong-1'), verifier.verify('known-id', 'wrong-2')])
+    expect(wrong).toEqual([false, false, false])
+    expect(checks).toHaveLength(3)
+    // A settled check is not reused: the wrong key is checked again (and counted by the auth limiter again).
+    expect(await verifier.verify('known-id', 'wrong-1')).toBe(false)
+    expect(checks).toHaveLength(4)
+  })
+
+  it('passes a failed check to everyone waiting on it, and checks afresh on the next request', async () => {
+    let failing = true
+    let calls = 0
+    const verifier = new CredentialVerifier(testDatabase.database.db, {
+      verifyKey: async (key, stored) => {
+        calls++
+        if (failing) throw new Error('thread pool gone')
+        return verifyAccessKey(key, stored)
+      },
+    })
+    const joined = [verifier.verify('known-id', 'the-right-access-key'), verifier.verify('known-id', 'the-right-access-key')]
+    for (const result of await Promise.allSettled(joined)) expect(result).toMatchObject({ status: 'rejected', reason: { message: 'thread pool gone' } })
+    expect(calls).toBe(1)
+    failing = false
+    expect(await verifier.verify('known-id', 'the-right-access-key')).toBe(true)
+    expect(calls).toBe(2)
+  })
+
   describe('remembered tokens', () => {
     afterEach(() => vi.useRealTimers())
     const token = Buffer.from('known-id:the-right-access-key').toString('base64')
