@@ -11,7 +11,10 @@
 // Goal: at most 3× terraform_data for 100 sources. Env: BENCH_REPEAT (runs per command, default 5; the
 // median is reported), BENCH_LAUNCHES (handshake samples, default 20), BENCH_SIZES (default "1,100"),
 // TEST_DATABASE_URL (service on Postgres instead of PGlite), BENCH_PROVIDER_DIR (benchmark an existing
-// build folder, holding terraform-provider-openc2c and mirror/, instead of building one).
+// build folder, holding terraform-provider-openc2c and mirror/, instead of building one), BENCH_BEFORE_DIR
+// (a build folder of an earlier commit, e.g. `git worktree add /tmp/before <commit> && cd /tmp/before &&
+// npm ci && npm run build:provider -- --out /tmp/before-build`: measured as one more launch-mode variant in
+// the same rounds, for a before/after figure that machine load cannot skew).
 //
 // Fairness: both variants run with Terraform's default parallelism (10), in fresh working directories on
 // the same service, and the rounds alternate between variants so load changes on the shared machine hit
@@ -33,9 +36,10 @@ import { machine, progress, table } from './lib/report.js'
 const REPEAT = Number(process.env.BENCH_REPEAT ?? 5)
 const LAUNCHES = Number(process.env.BENCH_LAUNCHES ?? 20)
 const SIZES = (process.env.BENCH_SIZES ?? '1,100').split(',').map(Number)
+let BEFORE: BuiltProvider | undefined
 const COMMANDS = ['plan', 'apply', 'no-op plan', 'destroy'] as const
 type Command = (typeof COMMANDS)[number]
-type Variant = 'terraform_data' | 'openc2c (launch)' | 'openc2c (reattach)'
+type Variant = 'terraform_data' | 'openc2c (launch)' | 'openc2c (reattach)' | 'earlier build (launch)'
 
 const median = (values: number[]): number => {
   const sorted = [...values].sort((a, b) => a - b)
@@ -82,24 +86,39 @@ resource "terraform_data" "source" {
 `
 }
 
-async function nodeStartMs(): Promise<number> {
+async function nodeStartMs(env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const started = performance.now()
-  const child = spawn(process.execPath, ['-e', '0'], { stdio: 'ignore' })
+  const child = spawn(process.execPath, ['-e', '0'], { stdio: 'ignore', env })
   await once(child, 'exit')
   return performance.now() - started
 }
 
-async function measureHandshakes(provider: BuiltProvider): Promise<{ handshake: number[]; node: number[] }> {
+async function handshakeMs(provider: BuiltProvider): Promise<number> {
+  const plugin = await launchProvider(provider.executable)
+  await plugin.shutdown()
+  return plugin.handshakeMs
+}
+
+// Node 20 reads NODE_EXTRA_CA_CERTS at every start (the provider's launcher moves it aside, see
+// provider/packaging/executable.ts), so with it set, bare Node is timed with and without it.
+const EXTRA_CA = Boolean(process.env.NODE_EXTRA_CA_CERTS)
+
+async function measureHandshakes(
+  provider: BuiltProvider,
+  before: BuiltProvider | undefined,
+): Promise<{ handshake: number[]; before: number[]; node: number[]; nodeWithoutExtraCa: number[] }> {
   const handshake: number[] = []
+  const earlier: number[] = []
   const node: number[] = []
+  const nodeWithoutExtraCa: number[] = []
   for (let i = 0; i < LAUNCHES; i++) {
-    const plugin = await launchProvider(provider.executable)
-    handshake.push(plugin.handshakeMs)
-    await plugin.shutdown()
+    handshake.push(await handshakeMs(provider))
+    if (before) earlier.push(await handshakeMs(before))
     node.push(await nodeStartMs())
+    if (EXTRA_CA) nodeWithoutExtraCa.push(await nodeStartMs({ ...process.env, NODE_EXTRA_CA_CERTS: '' }))
     if ((i + 1) % 5 === 0) progress(`handshake: ${i + 1}/${LAUNCHES} launches, median so far ${Math.round(median(handshake))} ms`)
   }
-  return { handshake, node }
+  return { handshake, before: earlier, node, nodeWithoutExtraCa }
 }
 
 interface Lifecycle {
@@ -113,7 +132,7 @@ interface Lifecycle {
 async function prepareLifecycle(variant: Variant, sources: number, provider: BuiltProvider, service: RunningService): Promise<Lifecycle> {
   const reattach = variant === 'openc2c (reattach)' ? await startReattachedProvider(provider, service) : undefined
   const workspace = await TerraformWorkspace.create({
-    provider,
+    provider: variant === 'earlier build (launch)' && BEFORE ? BEFORE : provider,
     service,
     files: { 'main.tf': variant === 'terraform_data' ? terraformDataConfig(sources) : openc2cConfig(sources) },
     ...(reattach && { reattach }),
@@ -152,8 +171,15 @@ async function main(): Promise<void> {
     progress(`built ${(build.bytes / 1024).toFixed(0)} KiB`)
   }
 
+  if (process.env.BENCH_BEFORE_DIR) {
+    const dir = await mkdtemp(join(tmpdir(), 'openc2c-bench-before-'))
+    await cp(process.env.BENCH_BEFORE_DIR, dir, { recursive: true })
+    BEFORE = { dir, executable: join(dir, 'terraform-provider-openc2c'), mirrorDir: join(dir, 'mirror'), version: PROVIDER_VERSION }
+    progress(`comparing with the earlier build copied from ${process.env.BENCH_BEFORE_DIR}`)
+  }
+
   progress(`handshake: ${LAUNCHES} launches with AutoMTLS`)
-  const launches = await measureHandshakes(provider)
+  const launches = await measureHandshakes(provider, BEFORE)
 
   // The service's latency under Terraform's 10 parallel operations dominates apply and destroy (measured:
   // 100 source POSTs at concurrency 10 take ≈2.7 s on PGlite, ≈0.7 s on Postgres), so say which it was.
@@ -165,7 +191,8 @@ async function main(): Promise<void> {
   try {
     for (const sources of SIZES) {
       const lifecycles: Lifecycle[] = []
-      for (const variant of ['terraform_data', 'openc2c (launch)', 'openc2c (reattach)'] as const) lifecycles.push(await prepareLifecycle(variant, sources, provider, service))
+      const variants: Variant[] = ['terraform_data', 'openc2c (launch)', 'openc2c (reattach)', ...(BEFORE ? (['earlier build (launch)'] as const) : [])]
+      for (const variant of variants) lifecycles.push(await prepareLifecycle(variant, sources, provider, service))
       // Runs alternate between the variants, so a load change on the machine hits all of them alike.
       progress(`${sources} source(s): ${REPEAT} rounds of plan / apply / no-op plan / destroy, variants alternating`)
       for (let run = 1; run <= REPEAT; run++) for (const lifecycle of lifecycles) await runCycle(lifecycle, run)
@@ -178,6 +205,7 @@ async function main(): Promise<void> {
   } finally {
     await service.destroy()
     await rm(buildDir, { recursive: true, force: true })
+    if (BEFORE) await rm(BEFORE.dir, { recursive: true, force: true })
   }
   const loadAfter = loadavg()[0] ?? 0
 
@@ -188,7 +216,11 @@ async function main(): Promise<void> {
       ['provider start', 'median', 'p95', 'samples'],
       [
         ['spawn → handshake line (AutoMTLS)', `${Math.round(median(launches.handshake))} ms`, `${Math.round(percentile(launches.handshake, 0.95))} ms`, LAUNCHES],
+        ...(BEFORE ? [['earlier build: spawn → handshake line', `${Math.round(median(launches.before))} ms`, `${Math.round(percentile(launches.before, 0.95))} ms`, LAUNCHES]] : []),
         ['bare `node -e 0` (baseline)', `${Math.round(median(launches.node))} ms`, `${Math.round(percentile(launches.node, 0.95))} ms`, LAUNCHES],
+        ...(EXTRA_CA
+          ? [['bare `node -e 0` without NODE_EXTRA_CA_CERTS', `${Math.round(median(launches.nodeWithoutExtraCa))} ms`, `${Math.round(percentile(launches.nodeWithoutExtraCa, 0.95))} ms`, LAUNCHES]]
+          : []),
       ],
     ),
   )
