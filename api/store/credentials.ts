@@ -101,7 +101,8 @@ export class CredentialVerifier {
    */
   async verify(accessId: string, accessKey: string, token = `${accessId}:${accessKey}`): Promise<boolean> {
     // A remembered token vouches only for the very pair it was verified with, whatever the caller says it encodes.
-    const pair = sha256(`${accessId}:${accessKey}`)
+    // JSON, not "id:key": unambiguous whatever either part holds, now that it also decides whose check a request may share.
+    const pair = sha256(JSON.stringify([accessId, accessKey]))
     const tokenDigest = sha256(token)
     if (this.#live(tokenDigest)?.pair === pair) return true
     // Requests carrying the same pair while it is being checked share that check: a client's burst when its

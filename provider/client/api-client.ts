@@ -8,7 +8,7 @@
 import http from 'node:http'
 import https from 'node:https'
 import { ApiAbortedError, ApiError, ApiUnreachableError } from './api-error.js'
-import { httpsTrust } from './https-trust.js'
+import { httpsSecureContext, httpsTrust, type HttpsTrust } from './https-trust.js'
 import type { Logger } from '../framework/logger.js'
 
 export interface ApiCredentials {
@@ -40,19 +40,26 @@ const MAX_SOCKETS = 16
 
 // One keep-alive agent per protocol for the whole process. In reattach mode every Terraform command
 // configures the provider again (a new ApiClient); sharing the agent reuses its connections instead of
-// leaving idle sockets behind per command. The https one is made on first use: its trust (https-trust.ts)
-// reads the CA file only in launches that talk https.
+// leaving idle sockets behind per command. The https one is made on first use, with one TLS context for
+// all its connections (https-trust.ts), so only launches that talk https read CA files; its warnings are
+// logged by every client that uses it (once per configured provider).
 let httpAgent: http.Agent | undefined
-let httpsAgent: https.Agent | undefined
+let sharedHttps: { agent: https.Agent; warnings: string[] } | undefined
+
+/** The https agent's options: the trust as one TLS context shared by every connection, never a `ca`. */
+export function httpsAgentOptions(trust: HttpsTrust): https.AgentOptions {
+  const secureContext = httpsSecureContext(trust)
+  return { keepAlive: true, maxSockets: MAX_SOCKETS, ...(secureContext && { secureContext }) }
+}
 
 function agentFor(protocol: string, log: Logger | undefined): http.Agent {
   if (protocol !== 'https:') return (httpAgent ??= new http.Agent({ keepAlive: true, maxSockets: MAX_SOCKETS }))
-  if (!httpsAgent) {
+  if (!sharedHttps) {
     const trust = httpsTrust()
-    if (trust.warning) log?.log('warn', trust.warning)
-    httpsAgent = new https.Agent({ keepAlive: true, maxSockets: MAX_SOCKETS, ...(trust.ca && { ca: trust.ca }) })
+    sharedHttps = { agent: new https.Agent(httpsAgentOptions(trust)), warnings: trust.warnings }
   }
-  return httpsAgent
+  for (const warning of sharedHttps.warnings) log?.log('warn', warning)
+  return sharedHttps.agent
 }
 
 export class ApiClient {

@@ -22,6 +22,7 @@ import { build } from 'esbuild'
 import { chmod, copyFile, mkdir, rm, stat, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { usesOpenSslStoreByDefault } from '../client/https-trust.js'
 import { parseProtocolDefinitions } from '../proto/parse-definitions.js'
 import { ProviderServer } from '../framework/provider-server.js'
 import { serviceDefinitions } from '../plugin/grpc-definitions.js'
@@ -109,12 +110,15 @@ export async function buildProvider(options: BuildOptions = {}): Promise<BuildRe
   })
   const program = result.outputFiles[0]?.text
   if (!program) throw new Error('esbuild produced no output')
-  await writeFile(executable, executableText(program, ''), { mode: 0o755 })
+  // The launcher's certificate-store settings reproduce the default trust of official Node builds only
+  // (client/https-trust.ts); a Node that trusts OpenSSL's store by default keeps its own handling.
+  const executableOptions = { certificateStoreLine: !usesOpenSslStoreByDefault() }
+  await writeFile(executable, executableText(program, '', executableOptions), { mode: 0o755 })
   let codeCacheBytes = 0
   if (options.codeCache ?? true) {
     const cache = await produceCodeCache(executable, join(outDir, 'code-cache.bin'))
     codeCacheBytes = cache.length
-    await writeFile(executable, executableText(program, cache.toString('base64')), { mode: 0o755 })
+    await writeFile(executable, executableText(program, cache.toString('base64'), executableOptions), { mode: 0o755 })
   }
   await chmod(executable, 0o755)
   const mirrorDir = join(outDir, 'mirror')

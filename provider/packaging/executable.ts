@@ -23,9 +23,11 @@
 // still gets Node's usual trust: client/https-trust.ts): --use-openssl-ca with OpenSSL's default paths set
 // to /dev/null, so no TLS context parses a root store, and NODE_EXTRA_CA_CERTS moved to
 // OPENC2C_NODE_EXTRA_CA_CERTS, so Node does not load it at start-up. Measured: spawn → handshake line
-// 198 → 115 ms with NODE_EXTRA_CA_CERTS set, 155 → 115 ms without (median of 10 alternating launches each).
-// When NODE_OPTIONS already picks a CA store (--use-openssl-ca, --use-bundled-ca), the user chose their
-// trust and the line changes nothing (Node also refuses both flags at once).
+// 198 → 112 ms with NODE_EXTRA_CA_CERTS set, 157 → 114 ms without (median of 15 alternating launches each).
+// The line changes nothing when the user chose a CA store (--use-openssl-ca, --use-bundled-ca or
+// --use-system-ca in NODE_OPTIONS, or NODE_USE_SYSTEM_CA; Node would also refuse two of those flags at
+// once), and the build leaves it out on a Node that trusts OpenSSL's store by default (bundle.ts). Flags
+// written in quotes inside NODE_OPTIONS are not recognised.
 //
 // The shell never reads past line 3 (exec replaces it). process.argv[1] is the file itself, as with
 // `node file`, so the program's own arguments start at argv[2].
@@ -53,14 +55,23 @@ function loaderSource(): string {
 
 /** Line 2: POSIX sh, leaves `$ca` holding the Node flag to add (or nothing). */
 export const CERTIFICATE_STORE_LINE = [
-  'ca=--use-openssl-ca; case " ${NODE_OPTIONS-} " in *" --use-openssl-ca"*|*" --use-bundled-ca"*) ca= ;;',
+  'ca=--use-openssl-ca; case " ${NODE_OPTIONS-} ${NODE_USE_SYSTEM_CA:+--use-system-ca} " in',
+  '*" --use-openssl-ca"*|*" --use-bundled-ca"*|*" --use-system-ca"*) ca=; unset OPENC2C_NODE_EXTRA_CA_CERTS ;;',
   '*) export OPENC2C_NODE_EXTRA_CA_CERTS="${NODE_EXTRA_CA_CERTS-}" SSL_CERT_FILE=/dev/null SSL_CERT_DIR=/dev/null; unset NODE_EXTRA_CA_CERTS ;; esac',
 ].join(' ')
 
-export function executableText(program: string, codeCacheBase64: string): string {
+/** Line 2 without the certificate-store settings, for a Node that trusts OpenSSL's store by default. */
+const NO_CERTIFICATE_STORE_LINE = 'ca=; unset OPENC2C_NODE_EXTRA_CA_CERTS'
+
+export interface ExecutableOptions {
+  /** Include the certificate-store settings of line 2 (default true). */
+  certificateStoreLine?: boolean
+}
+
+export function executableText(program: string, codeCacheBase64: string, options: ExecutableOptions = {}): string {
   return [
     '#!/bin/sh',
-    CERTIFICATE_STORE_LINE,
+    (options.certificateStoreLine ?? true) ? CERTIFICATE_STORE_LINE : NO_CERTIFICATE_STORE_LINE,
     `exec node $ca --input-type=commonjs -e '${loaderSource()}' "$0" "$@"`,
     '// terraform-provider-openc2c: a Terraform provider (plugin protocol 6), run by Terraform. See provider/README.md.',
     '//@program',

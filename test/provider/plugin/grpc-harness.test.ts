@@ -96,10 +96,9 @@ describe.each([
     expect(certificate.checkIssued(certificate)).toBe(true)
   })
 
-  it('serves over mTLS only a client that presents the certificate Terraform handed over', async () => {
-    if (!tls) return
-    // The launcher points OpenSSL's default store at nothing (packaging/executable.ts), so the server's
-    // trust is the PLUGIN_CLIENT_CERT alone: another self-signed certificate, or none, is refused.
+  it.skipIf(!tls)('serves over mTLS only a client that presents the certificate Terraform handed over', async () => {
+    // The server verifies clients against PLUGIN_CLIENT_CERT alone (its `ca`), whatever the launcher does
+    // to Node's default store: another self-signed certificate, or none, is refused.
     const server = Buffer.from(plugin.handshake.serverCertificatePem!)
     const stranger = generateServerCertificate(new Date(), 'secp521r1')
     const health = clientConstructor('health')
@@ -461,7 +460,9 @@ describe('packaging', () => {
     expect(stdout).toMatch(/code cache accepted\)/)
   })
 
-  it('moves NODE_EXTRA_CA_CERTS aside so Node does not load it at start-up, and leaves a CA store the user chose', async () => {
+  // Reads the launched process's environment from /proc; test/provider/packaging/executable.test.ts covers the
+  // same lines on any system.
+  it.skipIf(process.platform !== 'linux')('moves NODE_EXTRA_CA_CERTS aside so Node does not load it at start-up, and leaves a CA store the user chose', async () => {
     const environment = async (env: NodeJS.ProcessEnv): Promise<Map<string, string>> => {
       const plugin = await launchProvider(built.executable, { env })
       try {
@@ -480,6 +481,7 @@ describe('packaging', () => {
     expect(moved.has('NODE_EXTRA_CA_CERTS')).toBe(false)
     expect(moved.get('OPENC2C_NODE_EXTRA_CA_CERTS')).toBe('/etc/some-ca.pem')
     expect(moved.get('SSL_CERT_FILE')).toBe('/dev/null')
+    expect(moved.get('SSL_CERT_DIR')).toBe('/dev/null')
     expect(moved.get('argv')).toMatch(/^node --use-openssl-ca /)
     // Node refuses --use-openssl-ca next to --use-bundled-ca: the launcher must leave such a choice alone.
     const chosen = await environment({ NODE_EXTRA_CA_CERTS: '/etc/some-ca.pem', NODE_OPTIONS: '--use-bundled-ca' })
