@@ -14,7 +14,8 @@
 // build folder, holding terraform-provider-openc2c and mirror/, instead of building one), BENCH_BEFORE_DIR
 // (a build folder of an earlier commit, e.g. `git worktree add /tmp/before <commit> && cd /tmp/before &&
 // npm ci && npm run build:provider -- --out /tmp/before-build`: measured as one more launch-mode variant in
-// the same rounds, for a before/after figure that machine load cannot skew).
+// the same rounds, for a before/after figure that machine load cannot skew; it must have this build's
+// provider version, which the mirror layout and the workspace's lock file name).
 //
 // Fairness: both variants run with Terraform's default parallelism (10), in fresh working directories on
 // the same service, and the rounds alternate between variants so load changes on the shared machine hit
