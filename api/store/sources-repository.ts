@@ -179,7 +179,6 @@ export class SourcesRepository {
    * of every request queues on its one connection.
    */
   async create(collectorId: number, values: SourceValues): Promise<SourceRecord> {
-    const nextRunAt = new Date()
     try {
       const row = await this.db
         .with('s', (db) =>
@@ -199,13 +198,16 @@ export class SourcesRepository {
           db
             .insertInto('source_leases')
             .columns(['source_id', 'next_run_at'])
-            .expression((eb) => eb.selectFrom('s').select(['s.id', eb.val(nextRunAt).as('next_run_at')])),
+            .expression((eb) => eb.selectFrom('s').select(['s.id', eb.val(new Date()).as('next_run_at')]))
+            .returningAll(),
         )
+        // The rows the two inserts returned, read as selectSources reads the tables.
         .selectFrom('s')
-        .selectAll()
+        .innerJoin('l', 'l.source_id', 's.id')
+        .selectAll('s')
+        .select(LEASE_COLUMNS)
         .executeTakeFirstOrThrow()
-      // The lease row is the one just inserted: due now, never run, nothing quarantined, not leased.
-      return toSourceRecord({ ...row, next_run_at: nextRunAt, last_started_at: null, last_finished_at: null, newest_event_at: null, quarantined_records: 0, lease_active: false, lease_expires_at: null })
+      return toSourceRecord(row)
     } catch (err) {
       if (isUniqueViolation(err, 'sources_collector_name_unique')) throw new DuplicateSourceNameError(values.name)
       // 23503 foreign_key_violation: only sources.collector_id can fail here (the lease row refers to
@@ -281,18 +283,21 @@ export class SourcesRepository {
 }
 
 /** Sources with their lease row's runtime facts, in one query. */
+/** What a source record shows of its lease row `l` (selectSources, and create's own inserted row). */
+const LEASE_COLUMNS = [
+  'l.next_run_at',
+  'l.last_started_at',
+  'l.last_finished_at',
+  'l.newest_event_at',
+  'l.quarantined_records',
+  'l.lease_expires_at',
+  sql<boolean>`l.lease_owner is not null and l.lease_expires_at > now()`.as('lease_active'),
+] as const
+
 function selectSources(db: Kysely<Tables>) {
   return db
     .selectFrom('sources as s')
     .leftJoin('source_leases as l', 'l.source_id', 's.id')
     .select(COLUMNS.map((c) => `s.${c}` as const))
-    .select([
-      'l.next_run_at',
-      'l.last_started_at',
-      'l.last_finished_at',
-      'l.newest_event_at',
-      'l.quarantined_records',
-      'l.lease_expires_at',
-      sql<boolean>`l.lease_owner is not null and l.lease_expires_at > now()`.as('lease_active'),
-    ])
+    .select(LEASE_COLUMNS)
 }
