@@ -122,6 +122,11 @@ async function measureHandshakes(
   return { handshake, before: earlier, node, nodeWithoutExtraCa }
 }
 
+/** A row of the provider-start table: label, median, p95, sample count. */
+function startRow(label: string, samples: number[]): Array<string | number> {
+  return [label, `${Math.round(median(samples))} ms`, `${Math.round(percentile(samples, 0.95))} ms`, samples.length]
+}
+
 interface Lifecycle {
   variant: Variant
   sources: number
@@ -216,12 +221,10 @@ async function main(): Promise<void> {
     table(
       ['provider start', 'median', 'p95', 'samples'],
       [
-        ['spawn → handshake line (AutoMTLS)', `${Math.round(median(launches.handshake))} ms`, `${Math.round(percentile(launches.handshake, 0.95))} ms`, LAUNCHES],
-        ...(BEFORE ? [['earlier build: spawn → handshake line', `${Math.round(median(launches.before))} ms`, `${Math.round(percentile(launches.before, 0.95))} ms`, LAUNCHES]] : []),
-        ['bare `node -e 0` (baseline)', `${Math.round(median(launches.node))} ms`, `${Math.round(percentile(launches.node, 0.95))} ms`, LAUNCHES],
-        ...(EXTRA_CA
-          ? [['bare `node -e 0` without NODE_EXTRA_CA_CERTS', `${Math.round(median(launches.nodeWithoutExtraCa))} ms`, `${Math.round(percentile(launches.nodeWithoutExtraCa, 0.95))} ms`, LAUNCHES]]
-          : []),
+        startRow('spawn → handshake line (AutoMTLS)', launches.handshake),
+        ...(BEFORE ? [startRow('earlier build: spawn → handshake line', launches.before)] : []),
+        startRow('bare `node -e 0` (baseline)', launches.node),
+        ...(EXTRA_CA ? [startRow('bare `node -e 0` without NODE_EXTRA_CA_CERTS', launches.nodeWithoutExtraCa)] : []),
       ],
     ),
   )
