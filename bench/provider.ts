@@ -1,11 +1,13 @@
 // `npm run bench:provider`: what the openc2c Terraform provider costs next to Terraform's built-in
 // terraform_data, measured in the same run on the same machine.
 //
-//   1. provider start: spawn → go-plugin handshake line (AutoMTLS, as Terraform launches it), next to a
-//      bare `node -e 0`
+//   1. provider start: spawn → go-plugin handshake line (AutoMTLS, as Terraform launches it) with the
+//      resident host running, for the launch that finds none (it serves itself and starts the host), and
+//      with the host off, next to a bare `node -e 0`
 //   2. plan / apply / no-op plan / destroy wall time for 1 and for 100 ChatGPT Compliance sources (plus
-//      their collector), with Terraform launching the provider from a filesystem mirror (what users run),
-//      and in reattach mode (one long-lived provider, what the e2e tests use)
+//      their collector), with Terraform launching the provider from a filesystem mirror (what users run):
+//      with the host running (the usual case), with a new host per command (a command after the host went
+//      idle), and with the host off; and in reattach mode (one long-lived provider, what the e2e tests use)
 //   3. the same commands for the same number of terraform_data resources; the ratio is printed
 //
 // Goal: at most 3× terraform_data for 100 sources. Env: BENCH_REPEAT (runs per command, default 5; the
@@ -40,7 +42,17 @@ const SIZES = (process.env.BENCH_SIZES ?? '1,100').split(',').map(Number)
 let BEFORE: BuiltProvider | undefined
 const COMMANDS = ['plan', 'apply', 'no-op plan', 'destroy'] as const
 type Command = (typeof COMMANDS)[number]
-type Variant = 'terraform_data' | 'openc2c (launch)' | 'openc2c (reattach)' | 'earlier build (launch)'
+type Variant = 'terraform_data' | 'openc2c (launch)' | 'openc2c (launch, new host)' | 'openc2c (launch, no host)' | 'openc2c (reattach)' | 'earlier build (launch)'
+
+// The launch variants (provider/host/): "launch" is the default, launches served by a resident host that
+// is already running (the usual case within a command and for commands run back to back); "new host" runs
+// every command with a variable no other command has, so its first launch starts a fresh host (a command
+// after the host went idle); "no host" runs every launch in its own process (OPENC2C_PROVIDER_HOST=off).
+const HOST_OFF = { OPENC2C_PROVIDER_HOST: 'off' }
+let hostGeneration = 0
+/** A variable no earlier launch had: the host for these settings does not exist yet. Short idle, so the
+ * hosts this leaves behind go away soon after the bench. */
+const freshHostEnv = (): NodeJS.ProcessEnv => ({ OPENC2C_BENCH_HOST: `${process.pid}-${++hostGeneration}`, OPENC2C_PROVIDER_HOST_IDLE_SECONDS: '3' })
 
 const median = (values: number[]): number => {
   const sorted = [...values].sort((a, b) => a - b)
@@ -94,8 +106,8 @@ async function nodeStartMs(env: NodeJS.ProcessEnv = process.env): Promise<number
   return performance.now() - started
 }
 
-async function handshakeMs(provider: BuiltProvider): Promise<number> {
-  const plugin = await launchProvider(provider.executable)
+async function handshakeMs(provider: BuiltProvider, env: NodeJS.ProcessEnv = {}): Promise<number> {
+  const plugin = await launchProvider(provider.executable, { env })
   await plugin.shutdown()
   return plugin.handshakeMs
 }
@@ -107,19 +119,24 @@ const EXTRA_CA = Boolean(process.env.NODE_EXTRA_CA_CERTS)
 async function measureHandshakes(
   provider: BuiltProvider,
   before: BuiltProvider | undefined,
-): Promise<{ handshake: number[]; before: number[]; node: number[]; nodeWithoutExtraCa: number[] }> {
+): Promise<{ handshake: number[]; newHost: number[]; noHost: number[]; before: number[]; node: number[]; nodeWithoutExtraCa: number[] }> {
   const handshake: number[] = []
+  const newHost: number[] = []
+  const noHost: number[] = []
   const earlier: number[] = []
   const node: number[] = []
   const nodeWithoutExtraCa: number[] = []
+  await handshakeMs(provider) // starts the host the first series uses
   for (let i = 0; i < LAUNCHES; i++) {
     handshake.push(await handshakeMs(provider))
+    newHost.push(await handshakeMs(provider, freshHostEnv()))
+    noHost.push(await handshakeMs(provider, HOST_OFF))
     if (before) earlier.push(await handshakeMs(before))
     node.push(await nodeStartMs())
     if (EXTRA_CA) nodeWithoutExtraCa.push(await nodeStartMs({ ...process.env, NODE_EXTRA_CA_CERTS: '' }))
     if ((i + 1) % 5 === 0) progress(`handshake: ${i + 1}/${LAUNCHES} launches, median so far ${Math.round(median(handshake))} ms`)
   }
-  return { handshake, before: earlier, node, nodeWithoutExtraCa }
+  return { handshake, newHost, noHost, before: earlier, node, nodeWithoutExtraCa }
 }
 
 /** A row of the provider-start table: label, median, p95, sample count. */
@@ -132,6 +149,8 @@ interface Lifecycle {
   sources: number
   workspace: TerraformWorkspace
   reattach: ReattachedProvider | undefined
+  /** Extra variables for each command. */
+  commandEnv: () => NodeJS.ProcessEnv
   times: Record<Command, number[]>
 }
 
@@ -144,16 +163,17 @@ async function prepareLifecycle(variant: Variant, sources: number, provider: Bui
     ...(reattach && { reattach }),
   })
   await workspace.expect(['init'], 0)
-  return { variant, sources, workspace, reattach, times: { plan: [], apply: [], 'no-op plan': [], destroy: [] } }
+  const commandEnv = variant === 'openc2c (launch, new host)' ? freshHostEnv : variant === 'openc2c (launch, no host)' ? () => HOST_OFF : () => ({})
+  return { variant, sources, workspace, reattach, commandEnv, times: { plan: [], apply: [], 'no-op plan': [], destroy: [] } }
 }
 
 /** One plan / apply / no-op plan / destroy cycle. */
 async function runCycle(lifecycle: Lifecycle, run: number): Promise<void> {
-  const { workspace: ws, times } = lifecycle
-  times.plan.push((await ws.expect(['plan', '-detailed-exitcode'], 2)).ms)
-  times.apply.push((await ws.expect(['apply', '-auto-approve'], 0)).ms)
-  times['no-op plan'].push((await ws.expect(['plan', '-detailed-exitcode'], 0)).ms)
-  times.destroy.push((await ws.expect(['destroy', '-auto-approve'], 0)).ms)
+  const { workspace: ws, times, commandEnv } = lifecycle
+  times.plan.push((await ws.expect(['plan', '-detailed-exitcode'], 2, commandEnv())).ms)
+  times.apply.push((await ws.expect(['apply', '-auto-approve'], 0, commandEnv())).ms)
+  times['no-op plan'].push((await ws.expect(['plan', '-detailed-exitcode'], 0, commandEnv())).ms)
+  times.destroy.push((await ws.expect(['destroy', '-auto-approve'], 0, commandEnv())).ms)
   progress(
     `${lifecycle.variant}, ${lifecycle.sources} source(s), run ${run}/${REPEAT}: ` +
       COMMANDS.map((c) => `${c} ${seconds(times[c][times[c].length - 1] as number)} s`).join(', '),
@@ -197,7 +217,14 @@ async function main(): Promise<void> {
   try {
     for (const sources of SIZES) {
       const lifecycles: Lifecycle[] = []
-      const variants: Variant[] = ['terraform_data', 'openc2c (launch)', 'openc2c (reattach)', ...(BEFORE ? (['earlier build (launch)'] as const) : [])]
+      const variants: Variant[] = [
+        'terraform_data',
+        'openc2c (launch)',
+        'openc2c (launch, new host)',
+        'openc2c (launch, no host)',
+        'openc2c (reattach)',
+        ...(BEFORE ? (['earlier build (launch)'] as const) : []),
+      ]
       for (const variant of variants) lifecycles.push(await prepareLifecycle(variant, sources, provider, service))
       // Runs alternate between the variants, so a load change on the machine hits all of them alike.
       progress(`${sources} source(s): ${REPEAT} rounds of plan / apply / no-op plan / destroy, variants alternating`)
@@ -221,7 +248,9 @@ async function main(): Promise<void> {
     table(
       ['provider start', 'median', 'p95', 'samples'],
       [
-        startRow('spawn → handshake line (AutoMTLS)', launches.handshake),
+        startRow('spawn → handshake line (AutoMTLS), host running', launches.handshake),
+        startRow('same, first launch: starts the host', launches.newHost),
+        startRow('same, no host (OPENC2C_PROVIDER_HOST=off)', launches.noHost),
         ...(BEFORE ? [startRow('earlier build: spawn → handshake line', launches.before)] : []),
         startRow('bare `node -e 0` (baseline)', launches.node),
         ...(EXTRA_CA ? [startRow('bare `node -e 0` without NODE_EXTRA_CA_CERTS', launches.nodeWithoutExtraCa)] : []),

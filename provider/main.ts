@@ -4,6 +4,10 @@
 //                           set), prints the handshake line, exits when Terraform calls Shutdown
 //   --debug                 reattach mode: plaintext, prints TF_REATTACH_PROVIDERS for the user to export,
 //                           serves any number of Terraform commands until interrupted
+//   --host                  the resident host (host/host.ts), started by a launch (host/launcher.ts) with its
+//                           socket in OPENC2C_PROVIDER_HOST_SOCKET: serves launches as sessions, exits when idle
+//
+// A launch normally reaches this file only when it runs without a host (host/launcher.ts says when).
 
 import { guardStdout } from './plugin/stdout-guard.js'
 import { checkLaunchEnvironment, PLUGIN_PROTOCOL_VERSION } from './plugin/handshake.js'
@@ -13,6 +17,8 @@ import { ProviderServer } from './framework/provider-server.js'
 import { stderrLogger } from './framework/logger.js'
 import { openc2cProvider } from './resources/provider-config.js'
 import { PROVIDER_ADDRESS, PROVIDER_VERSION } from './version.js'
+import { serveHost } from './host/host.js'
+import { DEFAULT_IDLE_SECONDS, HOST_SOCKET_VARIABLE, idleMsFromEnvironment } from './host/protocol.js'
 
 async function main(argv: string[]): Promise<void> {
   const writeLine = guardStdout()
@@ -21,6 +27,22 @@ async function main(argv: string[]): Promise<void> {
     // The loader (packaging/executable.ts) records whether V8 took the embedded code cache.
     const codeCache = (globalThis as { __openc2cCodeCache?: string }).__openc2cCodeCache ?? 'none'
     writeLine(`terraform-provider-openc2c ${PROVIDER_VERSION} (node ${process.version}, code cache ${codeCache})`)
+    return
+  }
+  const hostSocket = process.env[HOST_SOCKET_VARIABLE]
+  if (argv.includes('--host') && hostSocket) {
+    const host = await serveHost({
+      socketPath: hostSocket,
+      idleMs: idleMsFromEnvironment(process.env) || DEFAULT_IDLE_SECONDS * 1000,
+      provider: (env, sessionLog) => new ProviderServer(openc2cProvider(env), sessionLog) as ProviderServer<unknown>,
+      onExit: () => process.exit(0),
+    })
+    process.on('SIGINT', () => {})
+    process.on('SIGTERM', () => {
+      host.close()
+      process.exit(0)
+    })
+    setImmediate(warmUpDefinitions)
     return
   }
   const provider = new ProviderServer(openc2cProvider(), log) as ProviderServer<unknown>

@@ -19,6 +19,7 @@
 // lodash.camelcase out of what every launch reads and V8 pre-parses.
 
 import { build } from 'esbuild'
+import { createHash } from 'node:crypto'
 import { chmod, copyFile, mkdir, rm, stat, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -44,6 +45,8 @@ export interface BuildOptions {
   minifyIdentifiers?: boolean
   /** Embed a V8 code cache (default true). */
   codeCache?: boolean
+  /** Include the launcher that hands launches to the resident host (host/launcher.ts; default true). */
+  residentHost?: boolean
 }
 
 export interface BuildResult {
@@ -61,6 +64,32 @@ function schemaResponseBase64(): string {
   return serviceDefinitions().provider.GetProviderSchema!.responseSerialize(server.getProviderSchema()).toString('base64')
 }
 
+// What both bundles share: one self-contained IIFE for Node 20 that refers to `require`, which the loader
+// passes in (executable.ts), kept in memory.
+const IIFE_FOR_NODE = {
+  write: false,
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'iife',
+  minifyWhitespace: true,
+  minifySyntax: true,
+  logLevel: 'silent',
+} as const
+
+/** The launcher, bundled on its own: Node's modules only, tagged with a digest of the program it launches. */
+async function bundleLauncher(program: string): Promise<string> {
+  const result = await build({
+    ...IIFE_FOR_NODE,
+    entryPoints: [join(PROVIDER_ROOT, 'host', 'launcher-entry.ts')],
+    legalComments: 'none',
+    define: { BUILD_ID: JSON.stringify(createHash('sha256').update(program).digest('hex').slice(0, 32)) },
+  })
+  const launcher = result.outputFiles[0]?.text
+  if (!launcher) throw new Error('esbuild produced no launcher')
+  return launcher
+}
+
 export async function buildProvider(options: BuildOptions = {}): Promise<BuildResult> {
   const outDir = options.outDir ?? join(PROVIDER_ROOT, 'dist')
   const platforms = options.platforms ?? ['linux_amd64']
@@ -74,19 +103,11 @@ export async function buildProvider(options: BuildOptions = {}): Promise<BuildRe
   await rm(outDir, { recursive: true, force: true })
   await mkdir(outDir, { recursive: true })
   const result = await build({
+    ...IIFE_FOR_NODE,
     entryPoints: [join(PROVIDER_ROOT, 'main.ts')],
     outfile: executable,
-    write: false,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    // An IIFE that only refers to `require`, which the loader passes in (executable.ts).
-    format: 'iife',
-    minifyWhitespace: true,
-    minifySyntax: true,
     minifyIdentifiers: options.minifyIdentifiers ?? false,
     legalComments: 'eof',
-    logLevel: 'silent',
     plugins: [
       {
         name: 'stub-grpc-proto-loader',
@@ -112,7 +133,10 @@ export async function buildProvider(options: BuildOptions = {}): Promise<BuildRe
   if (!program) throw new Error('esbuild produced no output')
   // The launcher's certificate-store settings reproduce the default trust of official Node builds only
   // (client/https-trust.ts); a Node that trusts OpenSSL's store by default keeps its own handling.
-  const executableOptions = { certificateStoreLine: !usesOpenSslStoreByDefault() }
+  const executableOptions = {
+    certificateStoreLine: !usesOpenSslStoreByDefault(),
+    ...((options.residentHost ?? true) && { launcher: await bundleLauncher(program) }),
+  }
   await writeFile(executable, executableText(program, '', executableOptions), { mode: 0o755 })
   let codeCacheBytes = 0
   if (options.codeCache ?? true) {

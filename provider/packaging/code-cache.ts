@@ -38,6 +38,8 @@ export async function produceCodeCache(executable: string, outFile: string): Pro
       PLUGIN_PROTOCOL_VERSIONS: '5,6',
       PLUGIN_CLIENT_CERT: client.certificatePem,
       OPENC2C_WRITE_CODE_CACHE: outFile,
+      // The program itself must run in this process to compile (not a resident host's).
+      OPENC2C_PROVIDER_HOST: 'off',
       OPENC2C_ENDPOINT: 'http://127.0.0.1:9',
       OPENC2C_ACCESS_ID: 'warm-up',
       OPENC2C_ACCESS_KEY: 'warm-up',

@@ -29,17 +29,26 @@
 // once), and the build leaves it out on a Node that trusts OpenSSL's store by default (bundle.ts). Flags
 // written in quotes inside NODE_OPTIONS are not recognised.
 //
+// Between the comment line and the program sits the launcher (host/launcher.ts, after //@launcher): the loader
+// runs it first and hands it a function that compiles and runs the program. A launch served by the resident
+// host (host/host.ts) never compiles the program; every other start calls that function.
+//
 // The shell never reads past line 3 (exec replaces it). process.argv[1] is the file itself, as with
 // `node file`, so the program's own arguments start at argv[2].
 
+const LAUNCHER_MARK = '\n//@launcher\n'
 const PROGRAM_MARK = '\n//@program\n'
 const CACHE_MARK = '\n//@cache\n'
+
+/** The launcher must lie within the first bytes of the file, which is all a launch served by the host reads. */
+export const HEAD_BYTES = 65_536
 
 /** The loader, one line of JavaScript inside single quotes on the sh line (so: no single quote in it). */
 function loaderSource(): string {
   const source = [
-    'var fs = require("node:fs"), vm = require("node:vm");',
-    'var file = fs.readFileSync(process.argv[1]);',
+    'var fs = require("node:fs"), vm = require("node:vm"), path = process.argv[1];',
+    'function run() {',
+    'var file = fs.readFileSync(path);',
     `var start = file.indexOf(${JSON.stringify(PROGRAM_MARK)}) + ${PROGRAM_MARK.length};`,
     `var end = file.lastIndexOf(${JSON.stringify(CACHE_MARK)});`,
     `var cache = file.toString("latin1", end + ${CACHE_MARK.length}).trim();`,
@@ -48,6 +57,12 @@ function loaderSource(): string {
     'var out = process.env.OPENC2C_WRITE_CODE_CACHE;',
     'if (out) process.on("exit", function () { fs.writeFileSync(out, script.createCachedData()) });',
     'script.runInThisContext()(require);',
+    '}',
+    `var head = Buffer.alloc(${HEAD_BYTES}), fd = fs.openSync(path, "r");`,
+    'fs.readSync(fd, head, 0, head.length, 0); fs.closeSync(fd);',
+    `var launcher = head.indexOf(${JSON.stringify(LAUNCHER_MARK)}), program = head.indexOf(${JSON.stringify(PROGRAM_MARK)});`,
+    'if (launcher < 0 || program < launcher) run();',
+    `else vm.runInThisContext(head.toString("utf8", launcher + ${LAUNCHER_MARK.length}, program), { filename: "terraform-provider-openc2c-launcher.js" })(require, run);`,
   ].join(' ')
   if (source.includes("'")) throw new Error('the loader must not contain a single quote')
   return source
@@ -66,18 +81,25 @@ const NO_CERTIFICATE_STORE_LINE = 'ca=; unset OPENC2C_NODE_EXTRA_CA_CERTS'
 export interface ExecutableOptions {
   /** Include the certificate-store settings of line 2 (default true). */
   certificateStoreLine?: boolean
+  /** The launcher (host/launcher.ts, bundled), run before the program; absent: the program runs directly. */
+  launcher?: string
 }
 
 export function executableText(program: string, codeCacheBase64: string, options: ExecutableOptions = {}): string {
-  return [
+  const text = [
     '#!/bin/sh',
     (options.certificateStoreLine ?? true) ? CERTIFICATE_STORE_LINE : NO_CERTIFICATE_STORE_LINE,
     `exec node $ca --input-type=commonjs -e '${loaderSource()}' "$0" "$@"`,
     '// terraform-provider-openc2c: a Terraform provider (plugin protocol 6), run by Terraform. See provider/README.md.',
+    ...(options.launcher === undefined ? [] : ['//@launcher', `(function (require, runProgram) {\n${options.launcher}\n})`]),
     '//@program',
     `(function (require) {\n${program}\n})`,
     '//@cache',
     codeCacheBase64,
     '',
   ].join('\n')
+  if (options.launcher !== undefined && Buffer.byteLength(text.slice(0, text.indexOf(PROGRAM_MARK) + PROGRAM_MARK.length)) > HEAD_BYTES) {
+    throw new Error(`the launcher must end within the file's first ${HEAD_BYTES} bytes`)
+  }
+  return text
 }

@@ -28,6 +28,8 @@ export interface ServeOptions {
   ignoreShutdown?: boolean
   /** Called after the host asked for shutdown and the server has stopped. */
   onShutdown?: () => void
+  /** Called as soon as the host's Shutdown has been answered, while the server is still stopping. */
+  onShutdownRequested?: () => void
   /** Listen address; go-plugin expects loopback. */
   host?: string
 }
@@ -58,6 +60,7 @@ export async function servePlugin(options: ServeOptions): Promise<RunningPlugin>
     endStreamsOnShutdown: !options.ignoreShutdown,
     onShutdownRequested: () => {
       if (options.ignoreShutdown) return
+      options.onShutdownRequested?.()
       void stop().then(() => options.onShutdown?.())
     },
   })

@@ -17,17 +17,12 @@ export interface LaunchOptions {
   handshakeTimeoutMs?: number
 }
 
-export interface PluginConnection {
+export interface PluginConnection extends PluginClients {
   child: ChildProcess
-  handshake: ParsedHandshake
-  handshakeLine: string
+  /** The client certificate this launch gave the provider (undefined without TLS). */
+  client: ClientCertificate | undefined
   /** Milliseconds from spawn to the handshake line. */
   handshakeMs: number
-  provider: grpc.Client
-  health: grpc.Client
-  controller: grpc.Client
-  stdio: grpc.Client
-  broker: grpc.Client
   stderr: string[]
   exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
   /** Shutdown via the controller, like Terraform at the end of a command; resolves with the exit. */
@@ -37,7 +32,7 @@ export interface PluginConnection {
 
 export async function launchProvider(executable: string, options: LaunchOptions = {}): Promise<PluginConnection> {
   const tls = options.tls ?? true
-  const client = tls ? generateServerCertificate(new Date(), 'secp521r1') : undefined
+  const client = tls ? clientCertificate() : undefined
   const started = performance.now()
   const child = spawn(executable, [], {
     env: {
@@ -65,24 +60,12 @@ export async function launchProvider(executable: string, options: LaunchOptions 
     })
   })
   const handshakeMs = performance.now() - started
-  const handshake = parseHandshakeLine(handshakeLine)
-  if (tls && !handshake.serverCertificatePem) throw new Error(`handshake without a server certificate: ${handshakeLine}`)
-  const credentials =
-    tls && client && handshake.serverCertificatePem
-      ? grpc.credentials.createSsl(Buffer.from(handshake.serverCertificatePem), Buffer.from(client.privateKeyPem), Buffer.from(client.certificatePem))
-      : grpc.credentials.createInsecure()
-  const channelOptions = { 'grpc.ssl_target_name_override': 'localhost', 'grpc.default_authority': 'localhost' }
-  const make = (ctor: grpc.ServiceClientConstructor): grpc.Client => new ctor(handshake.address, credentials, channelOptions)
+  const clients = connectPlugin(handshakeLine, client)
   const connection: PluginConnection = {
     child,
-    handshake,
-    handshakeLine,
+    client,
     handshakeMs,
-    provider: make(clientConstructor('provider')),
-    health: make(clientConstructor('health')),
-    controller: make(clientConstructor('controller')),
-    stdio: make(clientConstructor('stdio')),
-    broker: make(clientConstructor('broker')),
+    ...clients,
     stderr,
     exit,
     async shutdown() {
@@ -99,9 +82,49 @@ export async function launchProvider(executable: string, options: LaunchOptions 
   return connection
 }
 
-function closeClients(connection: PluginConnection): void {
-  for (const client of [connection.provider, connection.health, connection.controller, connection.stdio, connection.broker]) client.close()
+/** The launch's own client certificate (what Terraform puts in PLUGIN_CLIENT_CERT). */
+export type ClientCertificate = ReturnType<typeof generateServerCertificate>
+
+export function clientCertificate(): ClientCertificate {
+  return generateServerCertificate(new Date(), 'secp521r1')
 }
+
+export interface PluginClients {
+  handshake: ParsedHandshake
+  handshakeLine: string
+  provider: grpc.Client
+  health: grpc.Client
+  controller: grpc.Client
+  stdio: grpc.Client
+  broker: grpc.Client
+}
+
+/** gRPC clients for the server a handshake line names, over mTLS with `client` (plaintext without one). */
+export function connectPlugin(handshakeLine: string, client: ClientCertificate | undefined): PluginClients {
+  const handshake = parseHandshakeLine(handshakeLine)
+  if (client && !handshake.serverCertificatePem) throw new Error(`handshake without a server certificate: ${handshakeLine}`)
+  const credentials =
+    client && handshake.serverCertificatePem
+      ? grpc.credentials.createSsl(Buffer.from(handshake.serverCertificatePem), Buffer.from(client.privateKeyPem), Buffer.from(client.certificatePem))
+      : grpc.credentials.createInsecure()
+  const channelOptions = { 'grpc.ssl_target_name_override': 'localhost', 'grpc.default_authority': 'localhost' }
+  const make = (ctor: grpc.ServiceClientConstructor): grpc.Client => new ctor(handshake.address, credentials, channelOptions)
+  return {
+    handshake,
+    handshakeLine,
+    provider: make(clientConstructor('provider')),
+    health: make(clientConstructor('health')),
+    controller: make(clientConstructor('controller')),
+    stdio: make(clientConstructor('stdio')),
+    broker: make(clientConstructor('broker')),
+  }
+}
+
+export function closePluginClients(clients: PluginClients): void {
+  for (const client of [clients.provider, clients.health, clients.controller, clients.stdio, clients.broker]) client.close()
+}
+
+const closeClients = closePluginClients
 
 /** Unary call, promisified. */
 export function call<T = Record<string, unknown>>(client: grpc.Client, method: string, request: unknown, deadlineMs = 20_000): Promise<T> {

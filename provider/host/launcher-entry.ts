@@ -1,0 +1,20 @@
+// The launcher section of the provider file (packaging/executable.ts): the loader calls it with Node's
+// require and `runProgram`, which compiles and runs the provider in this process. The build fills in
+// BUILD_ID, a digest of the program (packaging/bundle.ts).
+
+import { launch } from './launcher.js'
+
+declare const runProgram: () => void
+declare const BUILD_ID: string
+
+launch({
+  argv: process.argv.slice(2),
+  env: process.env,
+  file: process.argv[1] ?? '',
+  execPath: process.execPath,
+  execArgv: process.execArgv,
+  cwd: process.cwd(),
+  buildId: BUILD_ID,
+  uid: process.getuid?.() ?? -1,
+  runProgram,
+})

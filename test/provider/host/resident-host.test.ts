@@ -1,0 +1,303 @@
+// The built provider file with its resident host, launched the way Terraform launches it: which process
+// serves a launch, what the host holds, and what happens when either side dies. Linux only: hosts are
+// found through /proc.
+
+import { randomUUID } from 'node:crypto'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { builtProvider, type BuiltProvider } from '../helpers/built-provider.js'
+import { call, closePluginClients, connectPlugin, launchProvider, type PluginConnection } from '../helpers/plugin-client.js'
+import { residentHosts, stopResidentHosts, type HostProcess } from '../helpers/resident-hosts.js'
+
+const linux = process.platform === 'linux'
+let built: BuiltProvider
+const markers: string[] = []
+/** Sockets of hosts the tests kill, which leave them behind. */
+const sockets = new Set<string>()
+
+/** Host processes started for launches that carried `marker` (a host variable, so each test has its own). */
+const hostsFor = (marker: string): HostProcess[] => residentHosts('OPENC2C_TEST_HOST', marker)
+
+function newMarker(): string {
+  const marker = randomUUID()
+  markers.push(marker)
+  return marker
+}
+
+const waitFor = async (condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> => {
+  const deadline = Date.now() + timeoutMs
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 25))
+  }
+}
+
+/** The process listening on a loopback TCP port (from /proc/net/tcp and the processes' open sockets). */
+function listenerOf(port: number, candidates: number[]): number | undefined {
+  const hexPort = port.toString(16).toUpperCase().padStart(4, '0')
+  const inodes = new Set<string>()
+  for (const line of readFileSync('/proc/net/tcp', 'utf8').split('\n').slice(1)) {
+    const fields = line.trim().split(/\s+/)
+    if (fields[1]?.endsWith(`:${hexPort}`) && fields[3] === '0A') inodes.add(fields[9] ?? '')
+  }
+  for (const pid of candidates) {
+    let fds: string[] = []
+    try {
+      fds = readdirSync(`/proc/${pid}/fd`)
+    } catch {
+      continue // the process has exited
+    }
+    for (const fd of fds) {
+      try {
+        const match = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`))
+        if (match && inodes.has(match[1] ?? '')) return pid
+      } catch {
+        // closed meanwhile
+      }
+    }
+  }
+  return undefined
+}
+
+const portOf = (plugin: PluginConnection): number => Number(plugin.handshake.address.split(':').pop())
+
+/** A first launch starts the host in the background and serves itself; wait until the host listens. */
+async function warmHost(env: NodeJS.ProcessEnv): Promise<HostProcess> {
+  const first = await launchProvider(built.executable, { env })
+  expect(listenerOf(portOf(first), [first.child.pid!])).toBe(first.child.pid)
+  await first.shutdown()
+  const marker = env.OPENC2C_TEST_HOST as string
+  await waitFor(() => hostsFor(marker).length === 1, 'the host to start')
+  const [host] = hostsFor(marker) as [HostProcess]
+  sockets.add(host.socketPath)
+  await waitFor(() => existsSync(host.socketPath) && !existsSync(`${host.socketPath}.starting`), 'the host to listen')
+  return host
+}
+
+async function schemaWorks(plugin: PluginConnection): Promise<void> {
+  const schema = await call<{ resource_schemas?: Record<string, unknown> }>(plugin.provider, 'GetProviderSchema', {})
+  expect(Object.keys(schema.resource_schemas ?? {})).toContain('openc2c_chatgpt_compliance_source')
+}
+
+beforeAll(async () => {
+  built = await builtProvider()
+})
+
+afterAll(() => {
+  // Hosts these tests left behind would otherwise idle for a minute.
+  for (const marker of markers) stopResidentHosts(hostsFor(marker))
+  for (const socket of sockets) rmSync(socket, { force: true })
+})
+
+describe.skipIf(!linux)('resident provider host (built provider)', () => {
+  it('serves launches after the first from one host, which holds none of their session variables', async () => {
+    const marker = newMarker()
+    const env = { OPENC2C_TEST_HOST: marker, OPENC2C_ACCESS_KEY: 'launch-secret', TF_LOG: 'warn', NODE_EXTRA_CA_CERTS: '/etc/some-ca.pem', AWS_SECRET_ACCESS_KEY: 'unrelated-secret', TF_VAR_password: 'tf-var' }
+    const host = await warmHost(env)
+    for (let i = 0; i < 3; i++) {
+      const plugin = await launchProvider(built.executable, { env })
+      await schemaWorks(plugin)
+      // The session's server is the host's, not the launched process's.
+      expect(listenerOf(portOf(plugin), [plugin.child.pid!, host.pid])).toBe(host.pid)
+      expect(await plugin.shutdown()).toEqual({ code: 0, signal: null })
+    }
+    expect(hostsFor(marker).map((h) => h.pid)).toEqual([host.pid])
+    for (const name of ['OPENC2C_ACCESS_KEY', 'PLUGIN_CLIENT_CERT', 'TF_PLUGIN_MAGIC_COOKIE', 'PLUGIN_PROTOCOL_VERSIONS', 'TF_LOG', 'AWS_SECRET_ACCESS_KEY', 'TF_VAR_password', 'PATH']) {
+      expect(host.env.has(name), name).toBe(false)
+    }
+    // Its socket is named in its environment, which only this user can read, not in its arguments.
+    expect(host.env.get('OPENC2C_PROVIDER_HOST_SOCKET')).toMatch(/\.sock$/)
+    expect(host.argv.join(' ')).not.toContain('.sock')
+    // The host runs as the launched provider would have: the provider file's certificate-store settings
+    // (packaging/executable.ts; left out of builds made by a Node that trusts OpenSSL's store) reach it too.
+    if (readFileSync(built.executable, 'utf8').split('\n')[1]?.includes('--use-openssl-ca')) {
+      expect(host.argv).toContain('--use-openssl-ca')
+      expect(host.env.get('OPENC2C_NODE_EXTRA_CA_CERTS')).toBe('/etc/some-ca.pem')
+      expect(host.env.has('NODE_EXTRA_CA_CERTS')).toBe(false)
+    } else {
+      expect(host.env.get('NODE_EXTRA_CA_CERTS')).toBe('/etc/some-ca.pem')
+    }
+  })
+
+  it('runs the provider in the launched process with OPENC2C_PROVIDER_HOST=off, and starts no host', async () => {
+    const marker = newMarker()
+    for (let i = 0; i < 2; i++) {
+      const plugin = await launchProvider(built.executable, { env: { OPENC2C_TEST_HOST: marker, OPENC2C_PROVIDER_HOST: 'off' } })
+      await schemaWorks(plugin)
+      expect(listenerOf(portOf(plugin), [plugin.child.pid!])).toBe(plugin.child.pid)
+      expect(await plugin.shutdown()).toEqual({ code: 0, signal: null })
+    }
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    expect(hostsFor(marker)).toEqual([])
+  })
+
+  it('starts one host when several launches find none at once', async () => {
+    const marker = newMarker()
+    const seen = new Set<number>()
+    const watch = setInterval(() => hostsFor(marker).forEach((host) => seen.add(host.pid)), 10)
+    try {
+      const plugins = await Promise.all(Array.from({ length: 4 }, () => launchProvider(built.executable, { env: { OPENC2C_TEST_HOST: marker } })))
+      for (const plugin of plugins) await schemaWorks(plugin)
+      await Promise.all(plugins.map((plugin) => plugin.shutdown()))
+      await waitFor(() => hostsFor(marker).length === 1, 'the host to start')
+      await new Promise((resolve) => setTimeout(resolve, 500))
+    } finally {
+      clearInterval(watch)
+    }
+    // Every host that ever ran, not only those still running: a second one would retire within seconds.
+    expect(seen.size).toBe(1)
+  })
+
+  it('starts a new host when the last one was killed, over its stale socket', async () => {
+    const marker = newMarker()
+    const old = await warmHost({ OPENC2C_TEST_HOST: marker })
+    process.kill(old.pid, 'SIGKILL')
+    await waitFor(() => hostsFor(marker).length === 0, 'the host to die')
+    expect(existsSync(old.socketPath)).toBe(true)
+
+    // The next launch finds a dead socket: it serves itself and starts a new host.
+    const next = await launchProvider(built.executable, { env: { OPENC2C_TEST_HOST: marker } })
+    await schemaWorks(next)
+    expect(listenerOf(portOf(next), [next.child.pid!])).toBe(next.child.pid)
+    await next.shutdown()
+    await waitFor(() => hostsFor(marker).length === 1, 'a new host')
+    const [now] = hostsFor(marker) as [HostProcess]
+    expect(now.pid).not.toBe(old.pid)
+    await waitFor(() => !existsSync(`${now.socketPath}.starting`), 'the new host to listen')
+    const served = await launchProvider(built.executable, { env: { OPENC2C_TEST_HOST: marker } })
+    expect(listenerOf(portOf(served), [served.child.pid!, now.pid])).toBe(now.pid)
+    await served.shutdown()
+  })
+
+  it('ends a launch with an error when its host dies mid-session', async () => {
+    const marker = newMarker()
+    const host = await warmHost({ OPENC2C_TEST_HOST: marker })
+    const plugin = await launchProvider(built.executable, { env: { OPENC2C_TEST_HOST: marker } })
+    await schemaWorks(plugin)
+    process.kill(host.pid, 'SIGKILL')
+    expect(await plugin.exit).toEqual({ code: 1, signal: null })
+    await waitFor(() => plugin.stderr.some((line) => line.includes('ended this session unexpectedly')), 'the error line')
+    plugin.kill()
+  })
+
+  it('ends the session of a launch that was killed: its server stops answering', async () => {
+    const marker = newMarker()
+    const host = await warmHost({ OPENC2C_TEST_HOST: marker })
+    const plugin = await launchProvider(built.executable, { env: { OPENC2C_TEST_HOST: marker } })
+    await schemaWorks(plugin)
+    // A second connection with the launch's certificate is served while the launch lives...
+    const before = connectPlugin(plugin.handshakeLine, plugin.client)
+    await expect(call(before.health, 'Check', { service: 'plugin' })).resolves.toBeDefined()
+    closePluginClients(before)
+    plugin.kill()
+    await plugin.exit
+    // ...and refused once it is gone; the host stays for the next launch.
+    await waitFor(() => listenerOf(portOf(plugin), [host.pid]) === undefined, 'the session server to close')
+    const after = connectPlugin(plugin.handshakeLine, plugin.client)
+    await expect(call(after.health, 'Check', { service: 'plugin' }, 3_000)).rejects.toThrow()
+    closePluginClients(after)
+    expect(hostsFor(marker).map((h) => h.pid)).toEqual([host.pid])
+  })
+
+  it('exits once idle for OPENC2C_PROVIDER_HOST_IDLE_SECONDS, removing its socket', async () => {
+    const marker = newMarker()
+    const env = { OPENC2C_TEST_HOST: marker, OPENC2C_PROVIDER_HOST_IDLE_SECONDS: '1.5' }
+    const host = await warmHost(env)
+    const plugin = await launchProvider(built.executable, { env })
+    expect(listenerOf(portOf(plugin), [plugin.child.pid!, host.pid])).toBe(host.pid)
+    await plugin.shutdown()
+    await waitFor(() => hostsFor(marker).length === 0, 'the idle host to exit')
+    expect(existsSync(host.socketPath)).toBe(false)
+  })
+
+  it('does not use a socket folder that others can enter; the launch runs in-process', async () => {
+    const marker = newMarker()
+    const runtimeDir = mkdtempSync(join(tmpdir(), 'openc2c-runtime-'))
+    try {
+      mkdirSync(join(runtimeDir, `openc2c-provider-${process.getuid?.()}`), { mode: 0o777 })
+      const plugin = await launchProvider(built.executable, { env: { OPENC2C_TEST_HOST: marker, XDG_RUNTIME_DIR: runtimeDir } })
+      await schemaWorks(plugin)
+      expect(hostsFor(marker)).toEqual([])
+      await plugin.shutdown()
+    } finally {
+      rmSync(runtimeDir, { recursive: true, force: true })
+    }
+  })
+
+  it('replaces a host that stops answering: the launch runs in-process after 1 s, the next one gets a new host', async () => {
+    const marker = newMarker()
+    const stuck = await warmHost({ OPENC2C_TEST_HOST: marker })
+    process.kill(stuck.pid, 'SIGSTOP')
+    try {
+      const plugin = await launchProvider(built.executable, { env: { OPENC2C_TEST_HOST: marker } })
+      expect(plugin.handshakeMs).toBeGreaterThanOrEqual(1_000)
+      expect(listenerOf(portOf(plugin), [plugin.child.pid!])).toBe(plugin.child.pid)
+      await schemaWorks(plugin)
+      await plugin.shutdown()
+      await waitFor(() => hostsFor(marker).some((host) => host.pid !== stuck.pid), 'a replacement host')
+      const replacement = hostsFor(marker).find((host) => host.pid !== stuck.pid) as HostProcess
+      await waitFor(() => !existsSync(`${replacement.socketPath}.starting`), 'the replacement to listen')
+      const next = await launchProvider(built.executable, { env: { OPENC2C_TEST_HOST: marker } })
+      expect(listenerOf(portOf(next), [next.child.pid!, replacement.pid])).toBe(replacement.pid)
+      await next.shutdown()
+    } finally {
+      process.kill(stuck.pid, 'SIGCONT')
+    }
+    // The stuck host, once it runs again, finds its socket taken and leaves.
+    await waitFor(() => !hostsFor(marker).some((host) => host.pid === stuck.pid), 'the stuck host to retire', 15_000)
+  }, 30_000)
+
+  it('works with a socket path at the length limit', async () => {
+    const marker = newMarker()
+    // <base>/openc2c-provider-<uid>/<32 hex>.sock is 107 bytes, the most a Linux socket address holds.
+    const uidPart = `/openc2c-provider-${process.getuid?.()}/`.length + 32 + '.sock'.length
+    const root = mkdtempSync(join(tmpdir(), 'r'))
+    const base = join(root, 'x'.repeat(Math.max(1, 107 - uidPart - root.length - 1)))
+    mkdirSync(base, { mode: 0o700 })
+    try {
+      const env = { OPENC2C_TEST_HOST: marker, XDG_RUNTIME_DIR: base }
+      const host = await warmHost(env)
+      expect(Buffer.byteLength(host.socketPath)).toBe(107)
+      const plugin = await launchProvider(built.executable, { env })
+      expect(listenerOf(portOf(plugin), [plugin.child.pid!, host.pid])).toBe(host.pid)
+      await plugin.shutdown()
+    } finally {
+      stopResidentHosts(hostsFor(marker))
+      await waitFor(() => hostsFor(marker).length === 0, 'the host to stop')
+      rmSync(root, { recursive: true, force: true })
+    }
+  })
+
+  it('ends the session when the launch gets SIGTERM, and the launch exits 0', async () => {
+    const marker = newMarker()
+    const host = await warmHost({ OPENC2C_TEST_HOST: marker })
+    const plugin = await launchProvider(built.executable, { env: { OPENC2C_TEST_HOST: marker } })
+    await schemaWorks(plugin)
+    plugin.child.kill('SIGTERM')
+    expect(await plugin.exit).toEqual({ code: 0, signal: null })
+    await waitFor(() => listenerOf(portOf(plugin), [host.pid]) === undefined, 'the session server to close')
+    closePluginClients(plugin)
+  })
+
+  it('runs the launch in-process, starting no host, when something that is not a host listens on the socket', async () => {
+    const marker = newMarker()
+    const host = await warmHost({ OPENC2C_TEST_HOST: marker })
+    process.kill(host.pid, 'SIGKILL')
+    await waitFor(() => hostsFor(marker).length === 0, 'the host to die')
+    rmSync(host.socketPath, { force: true })
+    const impostor = createServer((socket) => socket.end('HTTP/1.1 400 Bad Request\r\n\r\n'))
+    await new Promise<void>((resolve) => impostor.listen(host.socketPath, resolve))
+    try {
+      const plugin = await launchProvider(built.executable, { env: { OPENC2C_TEST_HOST: marker } })
+      await schemaWorks(plugin)
+      expect(listenerOf(portOf(plugin), [plugin.child.pid!])).toBe(plugin.child.pid)
+      await plugin.shutdown()
+      expect(hostsFor(marker)).toEqual([])
+    } finally {
+      impostor.close()
+    }
+  })
+})
