@@ -7,7 +7,8 @@
 //   2. plan / apply / no-op plan / destroy wall time for 1 and for 100 ChatGPT Compliance sources (plus
 //      their collector), with Terraform launching the provider from a filesystem mirror (what users run):
 //      with the host running (the usual case), with a new host per command (a command after the host went
-//      idle), and with the host off; and in reattach mode (one long-lived provider, what the e2e tests use)
+//      idle), with the host off, and with Terraform's plugin TLS off (to show what AutoMTLS costs); and in
+//      reattach mode (one long-lived provider, what the e2e tests use)
 //   3. the same commands for the same number of terraform_data resources; the ratio is printed
 //
 // Goal: at most 3× terraform_data for 100 sources. Env: BENCH_REPEAT (runs per command, default 5; the
@@ -42,13 +43,23 @@ const SIZES = (process.env.BENCH_SIZES ?? '1,100').split(',').map(Number)
 let BEFORE: BuiltProvider | undefined
 const COMMANDS = ['plan', 'apply', 'no-op plan', 'destroy'] as const
 type Command = (typeof COMMANDS)[number]
-type Variant = 'terraform_data' | 'openc2c (launch)' | 'openc2c (launch, new host)' | 'openc2c (launch, no host)' | 'openc2c (reattach)' | 'earlier build (launch)'
+type Variant =
+  | 'terraform_data'
+  | 'openc2c (launch)'
+  | 'openc2c (launch, new host)'
+  | 'openc2c (launch, no host)'
+  | 'openc2c (launch, plugin TLS off)'
+  | 'openc2c (reattach)'
+  | 'earlier build (launch)'
 
 // The launch variants (provider/host/): "launch" is the default, launches served by a resident host that
 // is already running (the usual case within a command and for commands run back to back); "new host" runs
 // every command with a variable no other command has, so its first launch starts a fresh host (a command
 // after the host went idle); "no host" runs every launch in its own process (OPENC2C_PROVIDER_HOST=off).
+// "plugin TLS off" is the default with TF_DISABLE_PLUGIN_TLS=1: not something to run, but it shows what
+// AutoMTLS costs per launch (Terraform's client certificate, the handshake), which terraform_data never pays.
 const HOST_OFF = { OPENC2C_PROVIDER_HOST: 'off' }
+const PLUGIN_TLS_OFF = { TF_DISABLE_PLUGIN_TLS: '1' }
 let hostGeneration = 0
 /** A variable no earlier launch had: the host for these settings does not exist yet. Short idle, so the
  * hosts this leaves behind go away soon after the bench. */
@@ -163,7 +174,14 @@ async function prepareLifecycle(variant: Variant, sources: number, provider: Bui
     ...(reattach && { reattach }),
   })
   await workspace.expect(['init'], 0)
-  const commandEnv = variant === 'openc2c (launch, new host)' ? freshHostEnv : variant === 'openc2c (launch, no host)' ? () => HOST_OFF : () => ({})
+  const commandEnv =
+    variant === 'openc2c (launch, new host)'
+      ? freshHostEnv
+      : variant === 'openc2c (launch, no host)'
+        ? () => HOST_OFF
+        : variant === 'openc2c (launch, plugin TLS off)'
+          ? () => PLUGIN_TLS_OFF
+          : () => ({})
   return { variant, sources, workspace, reattach, commandEnv, times: { plan: [], apply: [], 'no-op plan': [], destroy: [] } }
 }
 
@@ -222,6 +240,7 @@ async function main(): Promise<void> {
         'openc2c (launch)',
         'openc2c (launch, new host)',
         'openc2c (launch, no host)',
+        'openc2c (launch, plugin TLS off)',
         'openc2c (reattach)',
         ...(BEFORE ? (['earlier build (launch)'] as const) : []),
       ]

@@ -30,6 +30,8 @@ import { isSessionVariable, jsonLines, STARTING_SUFFIX, type HostMessage } from 
 
 /** How often the host checks that its socket path still leads to it. */
 const SOCKET_CHECK_MS = 5_000
+/** A launch sends its request as soon as it connects; a connection that sends none is dropped. */
+const REQUEST_TIMEOUT_MS = 5_000
 
 export interface HostOptions {
   socketPath: string
@@ -41,6 +43,7 @@ export interface HostOptions {
   socketCheckMs?: number
   /** Sessions served at once (default: the number of cores); launches beyond it run in-process. */
   maxSessions?: number
+  requestTimeoutMs?: number
 }
 
 export interface RunningHost {
@@ -88,13 +91,18 @@ export async function serveHost(options: HostOptions): Promise<RunningHost> {
     }
   }
 
-  const exitIfDone = (): void => {
-    if (!retiring || active > 0 || exited) return
-    exited = true
+  /** No more sessions: the socket goes (if it is still ours) and the listener closes. */
+  const stopListening = (): void => {
+    retiring = true
     clearTimeout(idleTimer)
     clearInterval(socketCheck)
     if (ownsSocket()) rmSync(options.socketPath, { force: true })
     server.close()
+  }
+  const exitIfDone = (): void => {
+    if (!retiring || active > 0 || exited) return
+    exited = true
+    stopListening()
     options.onExit()
   }
   const retire = (): void => {
@@ -128,8 +136,10 @@ export async function serveHost(options: HostOptions): Promise<RunningHost> {
     const send = (message: HostMessage): void => {
       if (!socket.destroyed) socket.write(`${JSON.stringify(message)}\n`)
     }
+    const silent = setTimeout(() => socket.destroy(), options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS)
     socket.on('error', () => socket.destroy())
     socket.on('close', () => {
+      clearTimeout(silent)
       ended = true
       // The launched process is gone (Terraform shut it down, or killed it): whatever the session still has
       // in flight (API requests, their retries) stops, as it stopped when the process itself exited.
@@ -142,6 +152,7 @@ export async function serveHost(options: HostOptions): Promise<RunningHost> {
       jsonLines((message) => {
         if (requested) return
         requested = true
+        clearTimeout(silent)
         void start(message)
       }),
     )
@@ -181,15 +192,7 @@ export async function serveHost(options: HostOptions): Promise<RunningHost> {
     }
   }
 
-  const close = (): void => {
-    retiring = true
-    clearTimeout(idleTimer)
-    clearInterval(socketCheck)
-    if (ownsSocket()) rmSync(options.socketPath, { force: true })
-    server.close()
-  }
-
-  return { sessions: () => active, retire, close }
+  return { sessions: () => active, retire, close: stopListening }
 }
 
 /** The request's variables, when it is a request and holds session variables only. */

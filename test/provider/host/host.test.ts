@@ -234,6 +234,17 @@ describe('resident provider host', () => {
     await waitFor(() => host.sessions() === 0, 'no session left')
   })
 
+  it('drops a connection that sends no request, so it cannot keep the host from going idle', async () => {
+    const { host, exited } = await startHost({ requestTimeoutMs: 200, idleMs: 300 })
+    const mute = connect(socketPath)
+    mute.on('error', () => {})
+    await new Promise((resolve) => mute.on('connect', resolve))
+    await waitFor(() => host.sessions() === 1, 'the connection to count')
+    await new Promise((resolve) => mute.on('close', resolve))
+    await exited
+    expect(host.sessions()).toBe(0)
+  })
+
   it('exits after the idle time without sessions, not while one is open, and removes its socket', async () => {
     const { exited, host } = await startHost({ idleMs: 300 })
     let done = false
