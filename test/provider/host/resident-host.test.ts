@@ -2,14 +2,17 @@
 // serves a launch, what the host holds, and what happens when either side dies. Linux only: hosts are
 // found through /proc.
 
+import { spawn } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
+import { once } from 'node:events'
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { builtProvider, type BuiltProvider } from '../helpers/built-provider.js'
-import { call, closePluginClients, connectPlugin, launchProvider, type PluginConnection } from '../helpers/plugin-client.js'
+import { call, clientCertificate, closePluginClients, connectPlugin, launchProvider, type PluginConnection } from '../helpers/plugin-client.js'
+import { MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE } from '../../../provider/plugin/handshake.js'
 import { residentHosts, stopResidentHosts, type HostProcess } from '../helpers/resident-hosts.js'
 
 const linux = process.platform === 'linux'
@@ -280,6 +283,20 @@ describe.skipIf(!linux)('resident provider host (built provider)', () => {
     expect(await plugin.exit).toEqual({ code: 0, signal: null })
     await waitFor(() => listenerOf(portOf(plugin), [host.pid]) === undefined, 'the session server to close')
     closePluginClients(plugin)
+  })
+
+  it("says, as the provider itself would, that it speaks protocol 6 only, when the host refuses a launch", async () => {
+    const marker = newMarker()
+    await warmHost({ OPENC2C_TEST_HOST: marker })
+    const child = spawn(built.executable, [], {
+      env: { ...process.env, OPENC2C_TEST_HOST: marker, [MAGIC_COOKIE_KEY]: MAGIC_COOKIE_VALUE, PLUGIN_PROTOCOL_VERSIONS: '4,5', PLUGIN_CLIENT_CERT: clientCertificate().certificatePem },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let stdout = ''
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
+    const [code] = (await once(child, 'exit')) as [number]
+    expect(code).toBe(1)
+    expect(stdout).toMatch(/speaks plugin protocol 6 only; Terraform offered 4,5/)
   })
 
   it('runs the launch in-process, starting no host, when something that is not a host listens on the socket', async () => {
