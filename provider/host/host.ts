@@ -67,22 +67,19 @@ export async function serveHost(options: HostOptions): Promise<RunningHost> {
   // once for the same socket never both fail, and the launch connects to whichever renamed last. The
   // staging name is shorter than the socket's, which the launch made sure fits in a socket address.
   const staging = join(dirname(options.socketPath), `${process.pid}.staging`)
-  let inode: number
-  try {
-    rmSync(staging, { force: true })
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject)
-      server.listen(staging, () => {
-        server.off('error', reject)
-        resolve()
-      })
+  rmSync(staging, { force: true })
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(staging, () => {
+      server.off('error', reject)
+      resolve()
     })
-    inode = statSync(staging).ino
-    renameSync(staging, options.socketPath)
-  } finally {
-    // Started or not, this start is over: the next launch that finds no host may start one.
-    rmSync(`${options.socketPath}${STARTING_SUFFIX}`, { force: true })
-  }
+  })
+  const inode = statSync(staging).ino
+  renameSync(staging, options.socketPath)
+  // Listening: the next launch that finds no host may start one. A host that failed to get here leaves the
+  // claim, whose age (launcher.ts) then spaces out further attempts.
+  rmSync(`${options.socketPath}${STARTING_SUFFIX}`, { force: true })
   const ownsSocket = (): boolean => {
     try {
       return statSync(options.socketPath).ino === inode

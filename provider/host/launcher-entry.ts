@@ -4,6 +4,15 @@
 
 import { launch } from './launcher.js'
 
+/** The working directory, or '' when it was deleted (then the launch runs in-process). */
+function workingDirectory(): string {
+  try {
+    return process.cwd()
+  } catch {
+    return ''
+  }
+}
+
 declare const runProgram: () => void
 declare const BUILD_ID: string
 
@@ -13,7 +22,7 @@ launch({
   file: process.argv[1] ?? '',
   execPath: process.execPath,
   execArgv: process.execArgv,
-  cwd: process.cwd(),
+  cwd: workingDirectory(),
   buildId: BUILD_ID,
   uid: process.getuid?.() ?? -1,
   runProgram,

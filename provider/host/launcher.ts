@@ -58,13 +58,15 @@ export function hostSocketPath(context: Omit<LaunchContext, 'runProgram'>): stri
   if (context.argv.some((argument) => argument.startsWith('--'))) return undefined
   if (context.env[MAGIC_COOKIE_KEY] !== MAGIC_COOKIE_VALUE) return undefined
   if (idleMsFromEnvironment(context.env) === 0) return undefined
+  if (!context.cwd) return undefined // the working directory is gone: nothing to name the host by
   const runtimeDir = context.env.XDG_RUNTIME_DIR
   const base = runtimeDir && isAbsolute(runtimeDir) ? runtimeDir : tmpdir()
-  const directory = join(base, `openc2c-provider-${context.uid}`)
+  // Short names: macOS's temporary folder alone is ≈50 bytes of the 103 a socket address holds there.
+  const directory = join(base, `openc2c-${context.uid}`)
   if (!safeParent(base, context.uid) || !privateDirectory(directory, context.uid)) return undefined
   const hostVariables = Object.entries(splitEnvironment(context.env).host).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
   const identity = digest128(JSON.stringify([context.buildId, context.execPath, context.execArgv, context.cwd, hostVariables]))
-  const path = join(directory, `${identity}.sock`)
+  const path = join(directory, `${identity.slice(0, 24)}.sock`)
   return Buffer.byteLength(path) <= MAX_SOCKET_PATH_BYTES ? path : undefined
 }
 

@@ -235,7 +235,7 @@ describe('resident provider host', () => {
   })
 
   it('drops a connection that sends no request, so it cannot keep the host from going idle', async () => {
-    const { host, exited } = await startHost({ requestTimeoutMs: 200, idleMs: 300 })
+    const { host, exited } = await startHost({ requestTimeoutMs: 200, idleMs: 1_000 })
     const mute = connect(socketPath)
     mute.on('error', () => {})
     await new Promise((resolve) => mute.on('connect', resolve))
@@ -246,11 +246,11 @@ describe('resident provider host', () => {
   })
 
   it('exits after the idle time without sessions, not while one is open, and removes its socket', async () => {
-    const { exited, host } = await startHost({ idleMs: 300 })
+    const { exited, host } = await startHost({ idleMs: 1_000 })
     let done = false
     void exited.then(() => (done = true))
     const a = await openSession()
-    await new Promise((resolve) => setTimeout(resolve, 600))
+    await new Promise((resolve) => setTimeout(resolve, 1_500))
     expect(done).toBe(false)
     await call(a.clients.provider, 'GetProviderSchema', {})
     a.launch.socket.destroy()

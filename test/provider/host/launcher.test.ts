@@ -29,7 +29,7 @@ function context(overrides: { argv?: string[]; env?: NodeJS.ProcessEnv; buildId?
 describe('hostSocketPath', () => {
   it('puts the socket in a private folder of the runtime directory', () => {
     const path = hostSocketPath(context())
-    expect(path).toMatch(new RegExp(`^${runtimeDir}/openc2c-provider-${uid}/[0-9a-f]{32}\\.sock$`))
+    expect(path).toMatch(new RegExp(`^${runtimeDir}/openc2c-${uid}/[0-9a-f]{24}\\.sock$`))
     expect(lstatSync(dirname(path!)).mode & 0o777).toBe(0o700)
   })
 
@@ -60,6 +60,10 @@ describe('hostSocketPath', () => {
     expect(hostSocketPath(context({ env: { OPENC2C_PROVIDER_HOST_IDLE_SECONDS: '0' } }))).toBeUndefined()
   })
 
+  it('runs in-process when the working directory is gone', () => {
+    expect(hostSocketPath(context({ cwd: '' }))).toBeUndefined()
+  })
+
   it('runs in-process when the socket path would not fit in a unix socket address', () => {
     const deep = join(runtimeDir, 'x'.repeat(60))
     mkdirSync(deep)
@@ -76,7 +80,7 @@ describe('hostSocketPath', () => {
   })
 
   it('ignores a relative XDG_RUNTIME_DIR', () => {
-    expect(hostSocketPath(context({ env: { XDG_RUNTIME_DIR: 'relative/dir' } }))).toMatch(new RegExp(`^${tmpdir()}/openc2c-provider-${uid}/`))
+    expect(hostSocketPath(context({ env: { XDG_RUNTIME_DIR: 'relative/dir' } }))).toMatch(new RegExp(`^${tmpdir()}/openc2c-${uid}/`))
   })
 })
 

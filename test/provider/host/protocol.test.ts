@@ -10,7 +10,7 @@ describe('session and host variables', () => {
   })
 
   it('gives the host what Node and the provider read for themselves', () => {
-    for (const name of ['NODE_OPTIONS', 'NODE_TLS_REJECT_UNAUTHORIZED', 'OPENC2C_NODE_EXTRA_CA_CERTS', 'SSL_CERT_FILE', 'OPENSSL_CONF', 'UV_THREADPOOL_SIZE', 'OPENC2C_PROVIDER_HOST_IDLE_SECONDS', 'TZ', 'LANG', 'LC_ALL']) {
+    for (const name of ['NODE_OPTIONS', 'NODE_TLS_REJECT_UNAUTHORIZED', 'OPENC2C_NODE_EXTRA_CA_CERTS', 'SSL_CERT_FILE', 'OPENSSL_CONF', 'UV_THREADPOOL_SIZE', 'GRPC_SSL_CIPHER_SUITES', 'LD_LIBRARY_PATH', 'OPENC2C_PROVIDER_HOST_IDLE_SECONDS', 'TZ', 'LANG', 'LC_ALL']) {
       expect(isHostVariable(name), name).toBe(true)
       expect(isSessionVariable(name), name).toBe(false)
     }

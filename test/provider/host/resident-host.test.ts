@@ -80,6 +80,18 @@ async function warmHost(env: NodeJS.ProcessEnv): Promise<HostProcess> {
   return host
 }
 
+/** A launch that is expected to end before a handshake: its exit code and what it printed on stdout. */
+async function launchOnce(marker: string, protocolVersions: string): Promise<{ code: number; stdout: string }> {
+  const child = spawn(built.executable, [], {
+    env: { ...process.env, OPENC2C_TEST_HOST: marker, [MAGIC_COOKIE_KEY]: MAGIC_COOKIE_VALUE, PLUGIN_PROTOCOL_VERSIONS: protocolVersions, PLUGIN_CLIENT_CERT: clientCertificate().certificatePem },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let stdout = ''
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
+  const [code] = (await once(child, 'exit')) as [number]
+  return { code, stdout }
+}
+
 async function schemaWorks(plugin: PluginConnection): Promise<void> {
   const schema = await call<{ resource_schemas?: Record<string, unknown> }>(plugin.provider, 'GetProviderSchema', {})
   expect(Object.keys(schema.resource_schemas ?? {})).toContain('openc2c_chatgpt_compliance_source')
@@ -191,6 +203,7 @@ describe.skipIf(!linux)('resident provider host (built provider)', () => {
     const host = await warmHost({ OPENC2C_TEST_HOST: marker })
     const plugin = await launchProvider(built.executable, { env: { OPENC2C_TEST_HOST: marker } })
     await schemaWorks(plugin)
+    expect(listenerOf(portOf(plugin), [plugin.child.pid!, host.pid])).toBe(host.pid)
     // A second connection with the launch's certificate is served while the launch lives...
     const before = connectPlugin(plugin.handshakeLine, plugin.client)
     await expect(call(before.health, 'Check', { service: 'plugin' })).resolves.toBeDefined()
@@ -207,12 +220,13 @@ describe.skipIf(!linux)('resident provider host (built provider)', () => {
 
   it('exits once idle for OPENC2C_PROVIDER_HOST_IDLE_SECONDS, removing its socket', async () => {
     const marker = newMarker()
-    const env = { OPENC2C_TEST_HOST: marker, OPENC2C_PROVIDER_HOST_IDLE_SECONDS: '1.5' }
+    // Long enough for the warm-up and one launch on a loaded machine, short enough to wait for.
+    const env = { OPENC2C_TEST_HOST: marker, OPENC2C_PROVIDER_HOST_IDLE_SECONDS: '3' }
     const host = await warmHost(env)
     const plugin = await launchProvider(built.executable, { env })
     expect(listenerOf(portOf(plugin), [plugin.child.pid!, host.pid])).toBe(host.pid)
     await plugin.shutdown()
-    await waitFor(() => hostsFor(marker).length === 0, 'the idle host to exit')
+    await waitFor(() => hostsFor(marker).length === 0, 'the idle host to exit', 15_000)
     expect(existsSync(host.socketPath)).toBe(false)
   })
 
@@ -220,7 +234,7 @@ describe.skipIf(!linux)('resident provider host (built provider)', () => {
     const marker = newMarker()
     const runtimeDir = mkdtempSync(join(tmpdir(), 'openc2c-runtime-'))
     try {
-      mkdirSync(join(runtimeDir, `openc2c-provider-${process.getuid?.()}`), { mode: 0o777 })
+      mkdirSync(join(runtimeDir, `openc2c-${process.getuid?.()}`), { mode: 0o777 })
       const plugin = await launchProvider(built.executable, { env: { OPENC2C_TEST_HOST: marker, XDG_RUNTIME_DIR: runtimeDir } })
       await schemaWorks(plugin)
       expect(hostsFor(marker)).toEqual([])
@@ -255,8 +269,8 @@ describe.skipIf(!linux)('resident provider host (built provider)', () => {
 
   it('works with a socket path at the length limit', async () => {
     const marker = newMarker()
-    // <base>/openc2c-provider-<uid>/<32 hex>.sock is 107 bytes, the most a Linux socket address holds.
-    const uidPart = `/openc2c-provider-${process.getuid?.()}/`.length + 32 + '.sock'.length
+    // <base>/openc2c-<uid>/<24 hex>.sock is 107 bytes, the most a Linux socket address holds.
+    const uidPart = `/openc2c-${process.getuid?.()}/`.length + 24 + '.sock'.length
     const root = mkdtempSync(join(tmpdir(), 'r'))
     const base = join(root, 'x'.repeat(Math.max(1, 107 - uidPart - root.length - 1)))
     mkdirSync(base, { mode: 0o700 })
@@ -279,22 +293,33 @@ describe.skipIf(!linux)('resident provider host (built provider)', () => {
     const host = await warmHost({ OPENC2C_TEST_HOST: marker })
     const plugin = await launchProvider(built.executable, { env: { OPENC2C_TEST_HOST: marker } })
     await schemaWorks(plugin)
+    expect(listenerOf(portOf(plugin), [plugin.child.pid!, host.pid])).toBe(host.pid)
     plugin.child.kill('SIGTERM')
     expect(await plugin.exit).toEqual({ code: 0, signal: null })
     await waitFor(() => listenerOf(portOf(plugin), [host.pid]) === undefined, 'the session server to close')
     closePluginClients(plugin)
   })
 
+  it("prints the host's refusal on stdout and exits 1, as the provider prints its own", async () => {
+    const marker = newMarker()
+    const host = await warmHost({ OPENC2C_TEST_HOST: marker })
+    process.kill(host.pid, 'SIGKILL')
+    await waitFor(() => hostsFor(marker).length === 0, 'the host to die')
+    rmSync(host.socketPath, { force: true })
+    // Something that answers like a host refusing the launch: what it says reaches Terraform verbatim.
+    const refusing = createServer((socket) => socket.end(`${JSON.stringify({ refuse: 'refused by the fake host' })}\n`))
+    await new Promise<void>((resolve) => refusing.listen(host.socketPath, resolve))
+    try {
+      expect(await launchOnce(marker, '6')).toEqual({ code: 1, stdout: 'refused by the fake host\n' })
+    } finally {
+      refusing.close()
+    }
+  })
+
   it("says, as the provider itself would, that it speaks protocol 6 only, when the host refuses a launch", async () => {
     const marker = newMarker()
     await warmHost({ OPENC2C_TEST_HOST: marker })
-    const child = spawn(built.executable, [], {
-      env: { ...process.env, OPENC2C_TEST_HOST: marker, [MAGIC_COOKIE_KEY]: MAGIC_COOKIE_VALUE, PLUGIN_PROTOCOL_VERSIONS: '4,5', PLUGIN_CLIENT_CERT: clientCertificate().certificatePem },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    let stdout = ''
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
-    const [code] = (await once(child, 'exit')) as [number]
+    const { code, stdout } = await launchOnce(marker, '4,5')
     expect(code).toBe(1)
     expect(stdout).toMatch(/speaks plugin protocol 6 only; Terraform offered 4,5/)
   })
