@@ -56,8 +56,10 @@ describe.concurrent('SIGKILL and restart while the upstream misbehaves', () => {
           ...(i === 4 ? { format: 'concatenated' as const } : {}),
           ...(i === 7 ? { finalNewline: false } : {}),
         })
-        publishFiles(fake, 'AUDIT_LOG', 10, 200, 6000, 5, content)
-        publishFiles(fake, 'CONVERSATION_MESSAGE', 10, 300, 8000, 5, content)
+        // 40 files: enough that work is left for the last kill point even when a random kill comes late on a
+        // fast machine (with 20, one run on Postgres finished every file before its between-files kill).
+        publishFiles(fake, 'AUDIT_LOG', 20, 200, 6000, 5, content)
+        publishFiles(fake, 'CONVERSATION_MESSAGE', 20, 300, 8000, 5, content)
       },
       // Transport faults for every process, each within the client's retry budget (6 attempts).
       arm(fake: FakeCompliance) {
