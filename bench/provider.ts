@@ -64,6 +64,12 @@ let hostGeneration = 0
 /** A variable no earlier launch had: the host for these settings does not exist yet. Short idle, so the
  * hosts this leaves behind go away soon after the bench. */
 const freshHostEnv = (): NodeJS.ProcessEnv => ({ OPENC2C_BENCH_HOST: `${process.pid}-${++hostGeneration}`, OPENC2C_PROVIDER_HOST_IDLE_SECONDS: '3' })
+/** Each command's extra variables, for the variants that have any. */
+const COMMAND_ENV: Partial<Record<Variant, () => NodeJS.ProcessEnv>> = {
+  'openc2c (launch, new host)': freshHostEnv,
+  'openc2c (launch, no host)': () => HOST_OFF,
+  'openc2c (launch, plugin TLS off)': () => PLUGIN_TLS_OFF,
+}
 
 const median = (values: number[]): number => {
   const sorted = [...values].sort((a, b) => a - b)
@@ -174,14 +180,7 @@ async function prepareLifecycle(variant: Variant, sources: number, provider: Bui
     ...(reattach && { reattach }),
   })
   await workspace.expect(['init'], 0)
-  const commandEnv =
-    variant === 'openc2c (launch, new host)'
-      ? freshHostEnv
-      : variant === 'openc2c (launch, no host)'
-        ? () => HOST_OFF
-        : variant === 'openc2c (launch, plugin TLS off)'
-          ? () => PLUGIN_TLS_OFF
-          : () => ({})
+  const commandEnv = COMMAND_ENV[variant] ?? (() => ({}))
   return { variant, sources, workspace, reattach, commandEnv, times: { plan: [], apply: [], 'no-op plan': [], destroy: [] } }
 }
 

@@ -282,7 +282,6 @@ export class SourcesRepository {
   }
 }
 
-/** Sources with their lease row's runtime facts, in one query. */
 /** What a source record shows of its lease row `l` (selectSources, and create's own inserted row). */
 const LEASE_COLUMNS = [
   'l.next_run_at',
@@ -294,6 +293,7 @@ const LEASE_COLUMNS = [
   sql<boolean>`l.lease_owner is not null and l.lease_expires_at > now()`.as('lease_active'),
 ] as const
 
+/** Sources with their lease row's runtime facts, in one query. */
 function selectSources(db: Kysely<Tables>) {
   return db
     .selectFrom('sources as s')

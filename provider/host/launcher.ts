@@ -23,7 +23,7 @@ import { connect, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { isAbsolute, join } from 'node:path'
 import { MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE } from '../plugin/handshake.js'
-import { HOST_SOCKET_VARIABLE, idleMsFromEnvironment, jsonLines, splitEnvironment, STARTING_SUFFIX, type HostMessage } from './protocol.js'
+import { HOST_SOCKET_VARIABLE, idleMsFromEnvironment, jsonLines, splitEnvironment, STARTING_SUFFIX, type HostMessage, type SessionRequest } from './protocol.js'
 
 /** A host that accepted the connection must answer within this (it takes ≈5 ms); otherwise the launch
  * runs in-process and starts a host to replace the stuck one. */
@@ -160,7 +160,8 @@ function openSession(socketPath: string, sessionEnv: Record<string, string>, una
     unavailable(reason)
   }
   const timer = setTimeout(() => giveUp('no answer'), ANSWER_TIMEOUT_MS)
-  socket.on('connect', () => socket.write(`${JSON.stringify({ env: sessionEnv })}\n`))
+  const request: SessionRequest = { env: sessionEnv }
+  socket.on('connect', () => socket.write(`${JSON.stringify(request)}\n`))
   socket.on(
     'data',
     jsonLines((value) => {

@@ -57,9 +57,10 @@ export function isSessionVariable(name: string): boolean {
 /**
  * The host's environment: what Node, its libraries and the provider read for themselves (NODE_OPTIONS, the
  * CA settings of packaging/executable.ts, OpenSSL's, libuv's and grpc-js's settings, the dynamic linker's,
- * the time zone and locale, the provider's other OPENC2C_* settings), and nothing else. These variables, with the build, Node's binary and flags and the
- * working directory, name the host (launcher.ts): launches that differ in any of them get different
- * hosts, so a host runs as the provider would have run in the launched process. Everything else in a
+ * the time zone and locale, the provider's other OPENC2C_* settings), and nothing else. These variables,
+ * with the build, Node's binary and flags and the working directory, name the host (launcher.ts): launches
+ * that differ in any of them get different hosts, so a host runs as the provider would have run in the
+ * launched process. Everything else in a
  * launch's environment (cloud credentials, TF_VAR_*, tokens) never reaches the host.
  */
 export function isHostVariable(name: string): boolean {

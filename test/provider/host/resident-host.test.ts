@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { once } from 'node:events'
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
+import { createServer, type Server, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -80,6 +80,25 @@ async function warmHost(env: NodeJS.ProcessEnv): Promise<HostProcess> {
   return host
 }
 
+/** A launch the running `host` serves: its provider answers, and the session's server is the host's. */
+async function hostServedLaunch(env: NodeJS.ProcessEnv, host: HostProcess): Promise<PluginConnection> {
+  const plugin = await launchProvider(built.executable, { env })
+  await schemaWorks(plugin)
+  expect(listenerOf(portOf(plugin), [plugin.child.pid!, host.pid])).toBe(host.pid)
+  return plugin
+}
+
+/** Starts the host for `marker`, kills it and leaves something else listening on its socket instead. */
+async function listenInPlaceOfHost(marker: string, answer: (socket: Socket) => void): Promise<Server> {
+  const host = await warmHost({ OPENC2C_TEST_HOST: marker })
+  process.kill(host.pid, 'SIGKILL')
+  await waitFor(() => hostsFor(marker).length === 0, 'the host to die')
+  rmSync(host.socketPath, { force: true })
+  const server = createServer(answer)
+  await new Promise<void>((resolve) => server.listen(host.socketPath, resolve))
+  return server
+}
+
 /** A launch that is expected to end before a handshake: its exit code and what it printed on stdout. */
 async function launchOnce(marker: string, protocolVersions: string): Promise<{ code: number; stdout: string }> {
   const child = spawn(built.executable, [], {
@@ -113,10 +132,7 @@ describe.skipIf(!linux)('resident provider host (built provider)', () => {
     const env = { OPENC2C_TEST_HOST: marker, OPENC2C_ACCESS_KEY: 'launch-secret', TF_LOG: 'warn', NODE_EXTRA_CA_CERTS: '/etc/some-ca.pem', AWS_SECRET_ACCESS_KEY: 'unrelated-secret', TF_VAR_password: 'tf-var' }
     const host = await warmHost(env)
     for (let i = 0; i < 3; i++) {
-      const plugin = await launchProvider(built.executable, { env })
-      await schemaWorks(plugin)
-      // The session's server is the host's, not the launched process's.
-      expect(listenerOf(portOf(plugin), [plugin.child.pid!, host.pid])).toBe(host.pid)
+      const plugin = await hostServedLaunch(env, host)
       expect(await plugin.shutdown()).toEqual({ code: 0, signal: null })
     }
     expect(hostsFor(marker).map((h) => h.pid)).toEqual([host.pid])
@@ -182,16 +198,13 @@ describe.skipIf(!linux)('resident provider host (built provider)', () => {
     const [now] = hostsFor(marker) as [HostProcess]
     expect(now.pid).not.toBe(old.pid)
     await waitFor(() => !existsSync(`${now.socketPath}.starting`), 'the new host to listen')
-    const served = await launchProvider(built.executable, { env: { OPENC2C_TEST_HOST: marker } })
-    expect(listenerOf(portOf(served), [served.child.pid!, now.pid])).toBe(now.pid)
-    await served.shutdown()
+    await (await hostServedLaunch({ OPENC2C_TEST_HOST: marker }, now)).shutdown()
   })
 
   it('ends a launch with an error when its host dies mid-session', async () => {
     const marker = newMarker()
     const host = await warmHost({ OPENC2C_TEST_HOST: marker })
-    const plugin = await launchProvider(built.executable, { env: { OPENC2C_TEST_HOST: marker } })
-    await schemaWorks(plugin)
+    const plugin = await hostServedLaunch({ OPENC2C_TEST_HOST: marker }, host)
     process.kill(host.pid, 'SIGKILL')
     expect(await plugin.exit).toEqual({ code: 1, signal: null })
     await waitFor(() => plugin.stderr.some((line) => line.includes('ended this session unexpectedly')), 'the error line')
@@ -201,9 +214,7 @@ describe.skipIf(!linux)('resident provider host (built provider)', () => {
   it('ends the session of a launch that was killed: its server stops answering', async () => {
     const marker = newMarker()
     const host = await warmHost({ OPENC2C_TEST_HOST: marker })
-    const plugin = await launchProvider(built.executable, { env: { OPENC2C_TEST_HOST: marker } })
-    await schemaWorks(plugin)
-    expect(listenerOf(portOf(plugin), [plugin.child.pid!, host.pid])).toBe(host.pid)
+    const plugin = await hostServedLaunch({ OPENC2C_TEST_HOST: marker }, host)
     // A second connection with the launch's certificate is served while the launch lives...
     const before = connectPlugin(plugin.handshakeLine, plugin.client)
     await expect(call(before.health, 'Check', { service: 'plugin' })).resolves.toBeDefined()
@@ -223,8 +234,7 @@ describe.skipIf(!linux)('resident provider host (built provider)', () => {
     // Long enough for the warm-up and one launch on a loaded machine, short enough to wait for.
     const env = { OPENC2C_TEST_HOST: marker, OPENC2C_PROVIDER_HOST_IDLE_SECONDS: '3' }
     const host = await warmHost(env)
-    const plugin = await launchProvider(built.executable, { env })
-    expect(listenerOf(portOf(plugin), [plugin.child.pid!, host.pid])).toBe(host.pid)
+    const plugin = await hostServedLaunch(env, host)
     await plugin.shutdown()
     await waitFor(() => hostsFor(marker).length === 0, 'the idle host to exit', 15_000)
     expect(existsSync(host.socketPath)).toBe(false)
@@ -257,9 +267,7 @@ describe.skipIf(!linux)('resident provider host (built provider)', () => {
       await waitFor(() => hostsFor(marker).some((host) => host.pid !== stuck.pid), 'a replacement host')
       const replacement = hostsFor(marker).find((host) => host.pid !== stuck.pid) as HostProcess
       await waitFor(() => !existsSync(`${replacement.socketPath}.starting`), 'the replacement to listen')
-      const next = await launchProvider(built.executable, { env: { OPENC2C_TEST_HOST: marker } })
-      expect(listenerOf(portOf(next), [next.child.pid!, replacement.pid])).toBe(replacement.pid)
-      await next.shutdown()
+      await (await hostServedLaunch({ OPENC2C_TEST_HOST: marker }, replacement)).shutdown()
     } finally {
       process.kill(stuck.pid, 'SIGCONT')
     }
@@ -278,8 +286,7 @@ describe.skipIf(!linux)('resident provider host (built provider)', () => {
       const env = { OPENC2C_TEST_HOST: marker, XDG_RUNTIME_DIR: base }
       const host = await warmHost(env)
       expect(Buffer.byteLength(host.socketPath)).toBe(107)
-      const plugin = await launchProvider(built.executable, { env })
-      expect(listenerOf(portOf(plugin), [plugin.child.pid!, host.pid])).toBe(host.pid)
+      const plugin = await hostServedLaunch(env, host)
       await plugin.shutdown()
     } finally {
       stopResidentHosts(hostsFor(marker))
@@ -291,9 +298,7 @@ describe.skipIf(!linux)('resident provider host (built provider)', () => {
   it('ends the session when the launch gets SIGTERM, and the launch exits 0', async () => {
     const marker = newMarker()
     const host = await warmHost({ OPENC2C_TEST_HOST: marker })
-    const plugin = await launchProvider(built.executable, { env: { OPENC2C_TEST_HOST: marker } })
-    await schemaWorks(plugin)
-    expect(listenerOf(portOf(plugin), [plugin.child.pid!, host.pid])).toBe(host.pid)
+    const plugin = await hostServedLaunch({ OPENC2C_TEST_HOST: marker }, host)
     plugin.child.kill('SIGTERM')
     expect(await plugin.exit).toEqual({ code: 0, signal: null })
     await waitFor(() => listenerOf(portOf(plugin), [host.pid]) === undefined, 'the session server to close')
@@ -302,13 +307,8 @@ describe.skipIf(!linux)('resident provider host (built provider)', () => {
 
   it("prints the host's refusal on stdout and exits 1, as the provider prints its own", async () => {
     const marker = newMarker()
-    const host = await warmHost({ OPENC2C_TEST_HOST: marker })
-    process.kill(host.pid, 'SIGKILL')
-    await waitFor(() => hostsFor(marker).length === 0, 'the host to die')
-    rmSync(host.socketPath, { force: true })
     // Something that answers like a host refusing the launch: what it says reaches Terraform verbatim.
-    const refusing = createServer((socket) => socket.end(`${JSON.stringify({ refuse: 'refused by the fake host' })}\n`))
-    await new Promise<void>((resolve) => refusing.listen(host.socketPath, resolve))
+    const refusing = await listenInPlaceOfHost(marker, (socket) => socket.end(`${JSON.stringify({ refuse: 'refused by the fake host' })}\n`))
     try {
       expect(await launchOnce(marker, '6')).toEqual({ code: 1, stdout: 'refused by the fake host\n' })
     } finally {
@@ -326,12 +326,7 @@ describe.skipIf(!linux)('resident provider host (built provider)', () => {
 
   it('runs the launch in-process, starting no host, when something that is not a host listens on the socket', async () => {
     const marker = newMarker()
-    const host = await warmHost({ OPENC2C_TEST_HOST: marker })
-    process.kill(host.pid, 'SIGKILL')
-    await waitFor(() => hostsFor(marker).length === 0, 'the host to die')
-    rmSync(host.socketPath, { force: true })
-    const impostor = createServer((socket) => socket.end('HTTP/1.1 400 Bad Request\r\n\r\n'))
-    await new Promise<void>((resolve) => impostor.listen(host.socketPath, resolve))
+    const impostor = await listenInPlaceOfHost(marker, (socket) => socket.end('HTTP/1.1 400 Bad Request\r\n\r\n'))
     try {
       const plugin = await launchProvider(built.executable, { env: { OPENC2C_TEST_HOST: marker } })
       await schemaWorks(plugin)
