@@ -71,11 +71,11 @@ export async function launchProvider(executable: string, options: LaunchOptions 
     async shutdown() {
       await call(connection.controller, 'Shutdown', {}).catch(() => undefined)
       const result = await exit
-      closeClients(connection)
+      closePluginClients(connection)
       return result
     },
     kill() {
-      closeClients(connection)
+      closePluginClients(connection)
       child.kill('SIGKILL')
     },
   }
@@ -123,8 +123,6 @@ export function connectPlugin(handshakeLine: string, client: ClientCertificate |
 export function closePluginClients(clients: PluginClients): void {
   for (const client of [clients.provider, clients.health, clients.controller, clients.stdio, clients.broker]) client.close()
 }
-
-const closeClients = closePluginClients
 
 /** Unary call, promisified. */
 export function call<T = Record<string, unknown>>(client: grpc.Client, method: string, request: unknown, deadlineMs = 20_000): Promise<T> {
