@@ -53,7 +53,8 @@ type Variant =
   | 'earlier build (launch)'
 
 // The launch variants (provider/host/): "launch" is the default, launches served by a resident host that
-// is already running (the usual case within a command and for commands run back to back); "new host" runs
+// is already running (the usual case within a command and for commands run back to back; on Linux the
+// file's shell line gets them served without starting Node, host/shell-launch.ts); "new host" runs
 // every command with a variable no other command has, so its first launch starts a fresh host (a command
 // after the host went idle); "no host" runs every launch in its own process (OPENC2C_PROVIDER_HOST=off).
 // "plugin TLS off" is the default with TF_DISABLE_PLUGIN_TLS=1: not something to run, but it shows what

@@ -18,7 +18,7 @@ import { stderrLogger } from './framework/logger.js'
 import { openc2cProvider } from './resources/provider-config.js'
 import { PROVIDER_ADDRESS, PROVIDER_VERSION } from './version.js'
 import { serveHost } from './host/host.js'
-import { DEFAULT_IDLE_SECONDS, HOST_SOCKET_VARIABLE, idleMsFromEnvironment } from './host/protocol.js'
+import { DEFAULT_IDLE_SECONDS, HOST_BUILD_VARIABLE, HOST_SOCKET_VARIABLE, HOST_STORE_LINE_VARIABLE, idleMsFromEnvironment } from './host/protocol.js'
 
 async function main(argv: string[]): Promise<void> {
   const writeLine = guardStdout()
@@ -36,6 +36,7 @@ async function main(argv: string[]): Promise<void> {
       idleMs: idleMsFromEnvironment(process.env) || DEFAULT_IDLE_SECONDS * 1000,
       provider: (env, sessionLog) => new ProviderServer(openc2cProvider(env), sessionLog) as ProviderServer<unknown>,
       onExit: () => process.exit(0),
+      fastLaunch: fastLaunchIdentity(),
     })
     process.on('SIGINT', () => {})
     process.on('SIGTERM', () => {
@@ -86,6 +87,14 @@ async function main(argv: string[]): Promise<void> {
   writeLine(running.handshake)
   // Terraform now spends ≈15 ms setting up TLS before its first call: build the protobuf types meanwhile.
   setImmediate(warmUpDefinitions)
+}
+
+/** What the host needs to serve the shell's fast launches (host/shell-launch.ts): Linux, and told its build by
+ * the launch that started it. */
+function fastLaunchIdentity(): Parameters<typeof serveHost>[0]['fastLaunch'] {
+  const buildId = process.env[HOST_BUILD_VARIABLE]
+  if (process.platform !== 'linux' || !buildId || !/^[0-9a-f]{32}$/.test(buildId)) return undefined
+  return { buildId, certificateStoreLine: process.env[HOST_STORE_LINE_VARIABLE] === '1', execArgv: process.execArgv, uid: process.getuid?.() ?? -1 }
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {

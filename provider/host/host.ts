@@ -15,10 +15,14 @@
 // connections, not credentials: when the launch's process goes, the session's in-flight work is aborted
 // (as StopProvider does) and its server stops.
 //
+// Launches reach the host two ways: launcher.ts connects to the host's unix socket, and on Linux the
+// provider file's shell line rings the host's doorbell before Node even starts (shell-launch.ts,
+// doorbell.ts). Either way the session is the same; only the link to the launch differs (LaunchLink).
+//
 // The host exits after a quiet spell (OPENC2C_PROVIDER_HOST_IDLE_SECONDS, default 60) with no session, and
 // also once its socket path no longer leads to it (removed, or taken over by a newer host).
 
-import { createServer, type Server, type Socket } from 'node:net'
+import { connect, createServer, type Server, type Socket } from 'node:net'
 import { renameSync, rmSync, statSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { availableParallelism } from 'node:os'
@@ -26,12 +30,18 @@ import { lineLogger, levelFromEnvironment, type Logger } from '../framework/logg
 import type { ProviderServer } from '../framework/provider-server.js'
 import { checkLaunchEnvironment } from '../plugin/handshake.js'
 import { servePlugin, type RunningPlugin } from '../plugin/serve.js'
-import { isSessionVariable, jsonLines, STARTING_SUFFIX, type HostMessage } from './protocol.js'
+import { endLaunchFifo, inspectLaunch, openDoorbell, openLaunchFifo, processMark, sendFallback, type HostIdentity } from './doorbell.js'
+import { isSessionVariable, jsonLines, STARTING_SUFFIX, type AdoptRequest, type HostMessage } from './protocol.js'
+import { HOST_LINES } from './shell-launch.js'
 
 /** How often the host checks that its socket path still leads to it. */
 const SOCKET_CHECK_MS = 5_000
 /** A launch sends its request as soon as it connects; a connection that sends none is dropped. */
 const REQUEST_TIMEOUT_MS = 5_000
+/** How often a fast launch's process is looked for: a session outlives a killed launch by at most this. */
+const LAUNCH_CHECK_MS = 200
+/** A host handed a launch takes it at once; one that does not (stuck) leaves the launch to Node. */
+const HANDOVER_TIMEOUT_MS = 500
 
 export interface HostOptions {
   socketPath: string
@@ -44,6 +54,10 @@ export interface HostOptions {
   /** Sessions served at once (default: the number of cores); launches beyond it run in-process. */
   maxSessions?: number
   requestTimeoutMs?: number
+  /** Serve fast launches (shell-launch.ts) too: the host's doorbell, named by its build (Linux). */
+  fastLaunch?: Omit<HostIdentity, 'socketPath'>
+  /** How often a fast launch's process is looked for (it holds no connection whose end would say it went). */
+  launchCheckMs?: number
 }
 
 export interface RunningHost {
@@ -55,18 +69,34 @@ export interface RunningHost {
   close(): void
 }
 
+/** How a session reaches its launch: launcher.ts's connection, or a fast launch's FIFO (doorbell.ts). */
+interface LaunchLink {
+  /** The session's handshake line: from now on the launch is served. */
+  handshake(line: string): void
+  log(line: string): void
+  /** Terraform shut the session down: the launch exits with 0. */
+  exit(): void
+  /** Before the handshake: the launch serves itself after all. */
+  fallback(): void
+  /** Not a launch the provider would serve (magic cookie, protocol versions). */
+  refuse(message: string): void
+  /** Calls `listener` once the launch is gone, or at once if it is gone already. */
+  onGone(listener: () => void): void
+}
+
 export async function serveHost(options: HostOptions): Promise<RunningHost> {
   let active = 0
   let retiring = false
   let exited = false
   let idleTimer: NodeJS.Timeout | undefined
   const maxSessions = options.maxSessions ?? availableParallelism()
+  const directory = dirname(options.socketPath)
 
-  const server: Server = createServer((socket) => serveSession(socket))
+  const server: Server = createServer((socket) => acceptConnection(socket))
   // Listen on a name of our own, then rename it into place: renaming is atomic, so two hosts started at
   // once for the same socket never both fail, and the launch connects to whichever renamed last. The
   // staging name is shorter than the socket's, which the launch made sure fits in a socket address.
-  const staging = join(dirname(options.socketPath), `${process.pid}.staging`)
+  const staging = join(directory, `${process.pid}.staging`)
   rmSync(staging, { force: true })
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
@@ -87,12 +117,16 @@ export async function serveHost(options: HostOptions): Promise<RunningHost> {
       return false
     }
   }
+  const identity: HostIdentity | undefined = options.fastLaunch && { ...options.fastLaunch, socketPath: options.socketPath }
+  const doorbell = identity && openDoorbell(directory, identity.buildId, identity.uid, (pid) => adopt(pid, false))
+  doorbell?.claim()
 
-  /** No more sessions: the socket goes (if it is still ours) and the listener closes. */
+  /** No more sessions: the socket and the doorbell go (if they are still ours) and the listener closes. */
   const stopListening = (): void => {
     retiring = true
     clearTimeout(idleTimer)
     clearInterval(socketCheck)
+    doorbell?.close()
     if (ownsSocket()) rmSync(options.socketPath, { force: true })
     server.close()
   }
@@ -104,6 +138,8 @@ export async function serveHost(options: HostOptions): Promise<RunningHost> {
   }
   const retire = (): void => {
     retiring = true
+    // Another host can own the bell while this one finishes its sessions.
+    doorbell?.close()
     exitIfDone()
   }
   const sessionEnded = (): void => {
@@ -113,30 +149,74 @@ export async function serveHost(options: HostOptions): Promise<RunningHost> {
   }
   const socketCheck = setInterval(() => {
     if (!ownsSocket()) retire()
+    else doorbell?.claim() // the bell's owner may have exited since
   }, options.socketCheckMs ?? SOCKET_CHECK_MS)
   idleTimer = setTimeout(retire, options.idleMs)
 
-  function serveSession(socket: Socket): void {
-    // A session is one Terraform command, and a host serves its sessions on one thread: beyond one per core,
-    // concurrent commands (terragrunt, CI matrices) get further by running their launches in-process. The
-    // launch takes a closed connection as "run in-process".
-    if (retiring || active >= maxSessions) {
-      socket.destroy()
+  /** A session is one Terraform command, and a host serves its sessions on one thread: beyond one per core,
+   * concurrent commands (terragrunt, CI matrices) get further by running their launches in-process. */
+  const full = (): boolean => retiring || active >= maxSessions
+
+  function acceptConnection(socket: Socket): void {
+    if (retiring) {
+      socket.destroy() // the launch takes a closed connection as "run in-process"
       return
     }
+    let requested = false
+    const silent = setTimeout(() => socket.destroy(), options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS)
+    socket.on('error', () => socket.destroy())
+    socket.on('close', () => clearTimeout(silent))
+    socket.on(
+      'data',
+      jsonLines((message) => {
+        if (requested) return
+        requested = true
+        clearTimeout(silent)
+        const adoptPid = (message as Partial<AdoptRequest> | undefined)?.adopt
+        if (identity && typeof adoptPid === 'number' && Number.isInteger(adoptPid) && adoptPid > 0) {
+          socket.end()
+          adopt(adoptPid, true)
+          return
+        }
+        const env = sessionEnvironment(message)
+        if (!env || full()) socket.destroy()
+        else runSession(socketLink(socket), env)
+      }),
+    )
+    doorbell?.claim()
+  }
+
+  /** A fast launch rang (or another host handed one over): serve it here, hand it to its own host, or send
+   * it on to Node. */
+  function adopt(pid: number, handedOver: boolean): void {
+    if (!identity) return
+    const launch = inspectLaunch(pid, identity)
+    if (!launch) return sendFallback(directory, pid, identity.uid)
+    if (launch.socketPath !== identity.socketPath) {
+      if (handedOver || !launch.socketPath) return sendFallback(directory, pid, identity.uid)
+      const peer = connect(launch.socketPath)
+      peer.setTimeout(HANDOVER_TIMEOUT_MS, () => peer.destroy())
+      peer.on('connect', () => peer.end(`${JSON.stringify({ adopt: pid } satisfies AdoptRequest)}\n`))
+      // A host that takes the launch opens its FIFO (removing the name) before its end of the connection
+      // closes, so this finds nothing to tell. Otherwise (no such host, or something else on its socket) the
+      // launch starts Node, whose launcher deals with that socket as usual.
+      peer.on('error', () => peer.destroy())
+      peer.on('close', () => sendFallback(directory, pid, identity.uid))
+      return
+    }
+    const fifo = openLaunchFifo(directory, pid, identity.uid)
+    if (!fifo) return
+    if (full()) endLaunchFifo(fifo, HOST_LINES.fallback)
+    else runSession(fifoLink(fifo, pid, launch.mark, options.launchCheckMs ?? LAUNCH_CHECK_MS), launch.sessionEnv)
+  }
+
+  function runSession(link: LaunchLink, env: Record<string, string>): void {
     active++
     clearTimeout(idleTimer)
     let running: RunningPlugin | undefined
     let provider: ProviderServer<unknown> | undefined
     let ended = false
-    let requested = false
-    const send = (message: HostMessage): void => {
-      if (!socket.destroyed) socket.write(`${JSON.stringify(message)}\n`)
-    }
-    const silent = setTimeout(() => socket.destroy(), options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS)
-    socket.on('error', () => socket.destroy())
-    socket.on('close', () => {
-      clearTimeout(silent)
+    link.onGone(() => {
       ended = true
       // The launched process is gone (Terraform shut it down, or killed it): whatever the session still has
       // in flight (API requests, their retries) stops, as it stopped when the process itself exited.
@@ -144,29 +224,10 @@ export async function serveHost(options: HostOptions): Promise<RunningHost> {
       void running?.stop()
       sessionEnded()
     })
-    socket.on(
-      'data',
-      jsonLines((message) => {
-        if (requested) return
-        requested = true
-        clearTimeout(silent)
-        void start(message)
-      }),
-    )
-
-    const start = async (message: unknown): Promise<void> => {
-      const env = sessionEnvironment(message)
-      if (!env) {
-        socket.destroy()
-        return
-      }
+    const start = async (): Promise<void> => {
       const launch = checkLaunchEnvironment(env)
-      if (!launch.ok) {
-        send({ refuse: launch.message })
-        socket.end()
-        return
-      }
-      const log = lineLogger((line) => send({ log: line }), 'openc2c', levelFromEnvironment(env))
+      if (!launch.ok) return link.refuse(launch.message)
+      const log = lineLogger((line) => link.log(line), 'openc2c', levelFromEnvironment(env))
       try {
         provider = options.provider(env, log)
         running = await servePlugin({
@@ -174,22 +235,77 @@ export async function serveHost(options: HostOptions): Promise<RunningHost> {
           clientCertificatePem: launch.clientCertificatePem,
           // Terraform waits for the launched process to exit after its Shutdown returns; the session's
           // server can finish stopping without the launch.
-          onShutdownRequested: () => {
-            send({ exit: 0 })
-            socket.end()
-          },
+          onShutdownRequested: () => link.exit(),
         })
       } catch {
-        // Before the handshake the launch can still serve itself (launcher.ts falls back in-process).
-        socket.destroy()
-        return
+        // Before the handshake the launch can still serve itself.
+        return link.fallback()
       }
       if (ended) void running.stop()
-      else send({ handshake: running.handshake })
+      else link.handshake(running.handshake)
     }
+    void start()
   }
 
   return { sessions: () => active, retire, close: stopListening }
+}
+
+/** launcher.ts's connection: JSON lines (protocol.ts); a closed connection before the handshake means
+ * "run in-process". */
+function socketLink(socket: Socket): LaunchLink {
+  const send = (message: HostMessage): void => {
+    if (!socket.destroyed) socket.write(`${JSON.stringify(message)}\n`)
+  }
+  return {
+    handshake: (line) => send({ handshake: line }),
+    log: (line) => send({ log: line }),
+    exit: () => {
+      send({ exit: 0 })
+      socket.end()
+    },
+    fallback: () => socket.destroy(),
+    refuse: (message) => {
+      send({ refuse: message })
+      socket.end()
+    },
+    onGone: (listener) => (socket.closed ? queueMicrotask(listener) : socket.once('close', listener)),
+  }
+}
+
+/** A fast launch's FIFO: text lines for the shell (shell-launch.ts HOST_LINES). The shell holds no
+ * connection whose end would tell the host it went, so its process is looked for every `checkMs`. */
+function fifoLink(fifo: Socket, pid: number, mark: string, checkMs: number): LaunchLink {
+  let gone = false
+  const listeners: Array<() => void> = []
+  const goneNow = (): void => {
+    if (gone) return
+    gone = true
+    clearInterval(check)
+    fifo.destroy()
+    for (const listener of listeners) listener()
+  }
+  const check = setInterval(() => {
+    if (processMark(pid) !== mark) goneNow()
+  }, checkMs)
+  fifo.on('error', goneNow)
+  fifo.on('close', goneNow)
+  const line = (text: string): void => {
+    if (!fifo.destroyed) fifo.write(`${text}\n`)
+  }
+  // The in-process provider that a fallback starts says itself why it refuses a launch.
+  const fallback = (): void => {
+    if (!fifo.destroyed) endLaunchFifo(fifo, HOST_LINES.fallback)
+  }
+  return {
+    handshake: (text) => line(`${HOST_LINES.handshake}${text}`),
+    log: (text) => line(`${HOST_LINES.log}${text}`),
+    exit: () => {
+      if (!fifo.destroyed) endLaunchFifo(fifo, HOST_LINES.exit(0))
+    },
+    fallback,
+    refuse: fallback,
+    onGone: (listener) => (gone ? queueMicrotask(listener) : void listeners.push(listener)),
+  }
 }
 
 /** The request's variables, when it is a request and holds session variables only. */

@@ -20,10 +20,10 @@
 
 import { lstatSync, mkdirSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs'
 import { connect, type Socket } from 'node:net'
-import { tmpdir } from 'node:os'
-import { isAbsolute, join } from 'node:path'
+import { dirname, isAbsolute, join } from 'node:path'
 import { MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE } from '../plugin/handshake.js'
-import { HOST_SOCKET_VARIABLE, idleMsFromEnvironment, jsonLines, splitEnvironment, STARTING_SUFFIX, type HostMessage, type SessionRequest } from './protocol.js'
+import { LAUNCH_FIFO_SUFFIX } from './shell-launch.js'
+import { HOST_BUILD_VARIABLE, HOST_SOCKET_VARIABLE, HOST_STORE_LINE_VARIABLE, idleMsFromEnvironment, jsonLines, splitEnvironment, STARTING_SUFFIX, type HostMessage, type SessionRequest } from './protocol.js'
 
 /** A host that accepted the connection must answer within this (it takes ≈5 ms); otherwise the launch
  * runs in-process and starts a host to replace the stuck one. */
@@ -44,6 +44,8 @@ export interface LaunchContext {
   cwd: string
   /** Identifies the build: a host only serves launches of the build it runs. */
   buildId: string
+  /** Whether the file's line 2 has the certificate-store settings (packaging/executable.ts). */
+  certificateStoreLine: boolean
   uid: number
   /** Runs the provider in this process. */
   runProgram: () => void
@@ -54,13 +56,13 @@ export interface LaunchContext {
  * digest of the build, the Node binary and flags, the working directory and the host's variables
  * (protocol.ts): launches that differ in any of them never share a host.
  */
-export function hostSocketPath(context: Omit<LaunchContext, 'runProgram'>): string | undefined {
+export function hostSocketPath(context: Omit<LaunchContext, 'runProgram' | 'certificateStoreLine'>): string | undefined {
   if (context.argv.some((argument) => argument.startsWith('--'))) return undefined
   if (context.env[MAGIC_COOKIE_KEY] !== MAGIC_COOKIE_VALUE) return undefined
   if (idleMsFromEnvironment(context.env) === 0) return undefined
   if (!context.cwd) return undefined // the working directory is gone: nothing to name the host by
   const runtimeDir = context.env.XDG_RUNTIME_DIR
-  const base = runtimeDir && isAbsolute(runtimeDir) ? runtimeDir : tmpdir()
+  const base = runtimeDir && isAbsolute(runtimeDir) ? runtimeDir : temporaryDirectory(context.env)
   // Short names: macOS's temporary folder alone is ≈50 bytes of the 103 a socket address holds there.
   const directory = join(base, `openc2c-${context.uid}`)
   if (!safeParent(base, context.uid) || !privateDirectory(directory, context.uid)) return undefined
@@ -68,6 +70,15 @@ export function hostSocketPath(context: Omit<LaunchContext, 'runProgram'>): stri
   const identity = digest128(JSON.stringify([context.buildId, context.execPath, context.execArgv, context.cwd, hostVariables]))
   const path = join(directory, `${identity.slice(0, 24)}.sock`)
   return Buffer.byteLength(path) <= MAX_SOCKET_PATH_BYTES ? path : undefined
+}
+
+/**
+ * os.tmpdir() of the launch's environment (the host works this out for launches it learns of through /proc,
+ * from their environment rather than its own; doorbell.ts).
+ */
+export function temporaryDirectory(env: NodeJS.ProcessEnv): string {
+  const path = env.TMPDIR || env.TMP || env.TEMP || '/tmp'
+  return path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path
 }
 
 /**
@@ -133,6 +144,9 @@ export function privateDirectory(directory: string, uid: number): boolean {
 export function launch(context: LaunchContext): void {
   const socketPath = hostSocketPath(context)
   if (!socketPath) return context.runProgram()
+  // The shell line may have made this launch's FIFO and then come here (no answer in time, or sent here):
+  // the name is this process's, which exec kept (shell-launch.ts).
+  rmSync(join(dirname(socketPath), `${process.pid}${LAUNCH_FIFO_SUFFIX}`), { force: true })
   // As in the in-process provider (main.ts): Terraform answers a terminal's Ctrl-C with StopProvider.
   process.on('SIGINT', () => {})
   // What the socket path held before this launch tried it, so that a host which took it over meanwhile is
@@ -263,7 +277,12 @@ function startHost(context: LaunchContext, socketPath: string, seen: number | un
       detached: true,
       stdio: 'ignore',
       cwd: context.cwd,
-      env: { ...splitEnvironment(context.env).host, [HOST_SOCKET_VARIABLE]: socketPath },
+      env: {
+        ...splitEnvironment(context.env).host,
+        [HOST_SOCKET_VARIABLE]: socketPath,
+        [HOST_BUILD_VARIABLE]: context.buildId,
+        [HOST_STORE_LINE_VARIABLE]: context.certificateStoreLine ? '1' : '0',
+      },
     })
     child.on('error', () => {})
     child.unref()

@@ -12,6 +12,11 @@ export interface SessionRequest {
   env: Record<string, string>
 }
 
+/** Host → host: a launch that rang one host's doorbell (doorbell.ts) but belongs to another host. */
+export interface AdoptRequest {
+  adopt: number
+}
+
 export type HostMessage =
   /** The go-plugin handshake line for this session's own gRPC server. */
   | { handshake: string }
@@ -24,6 +29,11 @@ export type HostMessage =
 
 /** The host's socket, given to the host in its environment (not its arguments, which any user can read). */
 export const HOST_SOCKET_VARIABLE = 'OPENC2C_PROVIDER_HOST_SOCKET'
+/** The build the host runs and whether its file's line 2 has the certificate-store settings ('1' or '0'):
+ * what the host needs to name the launches that ring its doorbell (doorbell.ts), given by the launch that
+ * starts it. */
+export const HOST_BUILD_VARIABLE = 'OPENC2C_PROVIDER_HOST_BUILD'
+export const HOST_STORE_LINE_VARIABLE = 'OPENC2C_PROVIDER_HOST_STORE_LINE'
 /** Turns the host off for a launch: the provider then runs inside the launched process, as without a host. */
 export const HOST_SWITCH_VARIABLE = 'OPENC2C_PROVIDER_HOST'
 /** Seconds an idle host waits for its next session before it exits (default 60; 0 turns the host off). */

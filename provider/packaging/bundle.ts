@@ -77,13 +77,17 @@ const IIFE_FOR_NODE = {
   logLevel: 'silent',
 } as const
 
-/** The launcher, bundled on its own: Node's modules only, tagged with a digest of the program it launches. */
-async function bundleLauncher(program: string): Promise<string> {
+/** A digest of the program: a host serves launches of the build it runs only. */
+const buildId = (program: string): string => createHash('sha256').update(program).digest('hex').slice(0, 32)
+
+/** The launcher, bundled on its own: Node's modules only, tagged with the build and with whether the file's
+ * line 2 has the certificate-store settings (both travel to the host it starts). */
+async function bundleLauncher(program: string, certificateStoreLine: boolean): Promise<string> {
   const result = await build({
     ...IIFE_FOR_NODE,
     entryPoints: [join(PROVIDER_ROOT, 'host', 'launcher-entry.ts')],
     legalComments: 'none',
-    define: { BUILD_ID: JSON.stringify(createHash('sha256').update(program).digest('hex').slice(0, 32)) },
+    define: { BUILD_ID: JSON.stringify(buildId(program)), CERTIFICATE_STORE_LINE: JSON.stringify(certificateStoreLine) },
   })
   const launcher = result.outputFiles[0]?.text
   if (!launcher) throw new Error('esbuild produced no launcher')
@@ -133,9 +137,10 @@ export async function buildProvider(options: BuildOptions = {}): Promise<BuildRe
   if (!program) throw new Error('esbuild produced no output')
   // The launcher's certificate-store settings reproduce the default trust of official Node builds only
   // (client/https-trust.ts); a Node that trusts OpenSSL's store by default keeps its own handling.
+  const certificateStoreLine = !usesOpenSslStoreByDefault()
   const executableOptions = {
-    certificateStoreLine: !usesOpenSslStoreByDefault(),
-    ...((options.residentHost ?? true) && { launcher: await bundleLauncher(program) }),
+    certificateStoreLine,
+    ...((options.residentHost ?? true) && { launcher: await bundleLauncher(program, certificateStoreLine), buildId: buildId(program) }),
   }
   await writeFile(executable, executableText(program, '', executableOptions), { mode: 0o755 })
   let codeCacheBytes = 0

@@ -9,7 +9,7 @@
 // When the running Node differs from the one that built the file, V8 rejects the cache and compiles as
 // usual: slower, never wrong. `terraform-provider-openc2c --version` says which happened.
 //
-// Start: the file is a shell script whose third line runs node with a small loader given by `-e`; the
+// Start: the file is a shell script whose last shell line runs node with a small loader given by `-e`; the
 // loader reads this very file ("$0") and compiles the program that follows the //@program line, with the
 // cache after the //@cache line. Terraform runs the file from .terraform/providers inside the user's working
 // directory, where any package.json may sit above it, and the file must be named
@@ -33,8 +33,12 @@
 // runs it first and hands it a function that compiles and runs the program. A launch served by the resident
 // host (host/host.ts) never compiles the program; every other start calls that function.
 //
-// The shell never reads past line 3 (exec replaces it). process.argv[1] is the file itself, as with
-// `node file`, so the program's own arguments start at argv[2].
+// With a launcher, line 3 is the fast launch (host/shell-launch.ts): when a host for this build is running,
+// the shell gets the launch served without starting Node at all, and exits there; otherwise it goes on to
+// line 4. The shell never reads past the `exec node` line (exec replaces it). process.argv[1] is the file
+// itself, as with `node file`, so the program's own arguments start at argv[2].
+
+import { fastLaunchLine } from '../host/shell-launch.js'
 
 const LAUNCHER_MARK = '\n//@launcher\n'
 const PROGRAM_MARK = '\n//@program\n'
@@ -78,17 +82,43 @@ export const CERTIFICATE_STORE_LINE = [
 /** Line 2 without the certificate-store settings, for a Node that trusts OpenSSL's store by default. */
 const NO_CERTIFICATE_STORE_LINE = 'ca=; unset OPENC2C_NODE_EXTRA_CA_CERTS'
 
+const STORE_FLAGS = [' --use-openssl-ca', ' --use-bundled-ca', ' --use-system-ca']
+
+/**
+ * What line 2 leaves for Node: the environment it exports and the flag it adds. The resident host works
+ * this out for launches it learns of through /proc (host/doorbell.ts), whose environment is the one
+ * Terraform started the shell with; test/provider/packaging/executable.test.ts holds it to the shell's own
+ * result.
+ */
+export function afterCertificateStoreLine(env: NodeJS.ProcessEnv, certificateStoreLine: boolean): { env: NodeJS.ProcessEnv; flags: string[] } {
+  const out = { ...env }
+  const options = ` ${env.NODE_OPTIONS ?? ''} ${env.NODE_USE_SYSTEM_CA ? '--use-system-ca' : ''} `
+  if (!certificateStoreLine || STORE_FLAGS.some((flag) => options.includes(flag))) {
+    delete out.OPENC2C_NODE_EXTRA_CA_CERTS
+    return { env: out, flags: [] }
+  }
+  out.OPENC2C_NODE_EXTRA_CA_CERTS = env.NODE_EXTRA_CA_CERTS ?? ''
+  out.SSL_CERT_FILE = '/dev/null'
+  out.SSL_CERT_DIR = '/dev/null'
+  delete out.NODE_EXTRA_CA_CERTS
+  return { env: out, flags: ['--use-openssl-ca'] }
+}
+
 export interface ExecutableOptions {
   /** Include the certificate-store settings of line 2 (default true). */
   certificateStoreLine?: boolean
   /** The launcher (host/launcher.ts, bundled), run before the program; absent: the program runs directly. */
   launcher?: string
+  /** With a launcher: the build's id, which names its hosts' doorbell (host/shell-launch.ts); the fast launch
+   * line is left out without it. */
+  buildId?: string
 }
 
 export function executableText(program: string, codeCacheBase64: string, options: ExecutableOptions = {}): string {
   const text = [
     '#!/bin/sh',
     (options.certificateStoreLine ?? true) ? CERTIFICATE_STORE_LINE : NO_CERTIFICATE_STORE_LINE,
+    ...(options.launcher !== undefined && options.buildId !== undefined ? [fastLaunchLine(options.buildId)] : []),
     `exec node $ca --input-type=commonjs -e '${loaderSource()}' "$0" "$@"`,
     '// terraform-provider-openc2c: a Terraform provider (plugin protocol 6), run by Terraform. See provider/README.md.',
     ...(options.launcher === undefined ? [] : ['//@launcher', `(function (require, runProgram) {\n${options.launcher}\n})`]),

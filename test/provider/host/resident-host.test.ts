@@ -8,7 +8,7 @@ import { once } from 'node:events'
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs'
 import { createServer, type Server, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { builtProvider, type BuiltProvider } from '../helpers/built-provider.js'
 import { call, clientCertificate, closePluginClients, connectPlugin, launchProvider, type PluginConnection } from '../helpers/plugin-client.js'
@@ -63,6 +63,21 @@ function listenerOf(port: number, candidates: number[]): number | undefined {
     }
   }
   return undefined
+}
+
+/** The processes whose parent is `pid`. */
+function childrenOf(pid: number): number[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((entry) => {
+      try {
+        const stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid
+      } catch {
+        return false
+      }
+    })
+    .map(Number)
 }
 
 const portOf = (plugin: PluginConnection): number => Number(plugin.handshake.address.split(':').pop())
@@ -150,6 +165,49 @@ describe.skipIf(!linux)('resident provider host (built provider)', () => {
       expect(host.env.has('NODE_EXTRA_CA_CERTS')).toBe(false)
     } else {
       expect(host.env.get('NODE_EXTRA_CA_CERTS')).toBe('/etc/some-ca.pem')
+    }
+  })
+
+  it('serves a launch from the shell line when a host runs: Node never starts in the launched process', async () => {
+    const marker = newMarker()
+    const env = { OPENC2C_TEST_HOST: marker }
+    const host = await warmHost(env)
+    const plugin = await hostServedLaunch(env, host)
+    // The launched process is still the shell Terraform started (shell-launch.ts), and nothing runs under it.
+    expect(readFileSync(`/proc/${plugin.child.pid}/cmdline`, 'utf8').split('\0')[0]).toBe('/bin/sh')
+    expect(childrenOf(plugin.child.pid!).map((pid) => readFileSync(`/proc/${pid}/comm`, 'utf8').trim())).not.toContain('node')
+    expect(await plugin.shutdown()).toEqual({ code: 0, signal: null })
+  })
+
+  it("hands a launch that rang another host's doorbell over to its own host", async () => {
+    // Two hosts of one build (different settings) share one doorbell, which only one of them reads.
+    const [first, second] = [newMarker(), newMarker()]
+    const hosts = [await warmHost({ OPENC2C_TEST_HOST: first }), await warmHost({ OPENC2C_TEST_HOST: second })]
+    // The bell's owner (named on line 3 of the file) is not the second host, which the first one outlives.
+    const bell = /"\$d\/([0-9a-f]{24})\.bell"/.exec(readFileSync(built.executable, 'utf8').split('\n')[2] ?? '')?.[1]
+    const owner = Number(readFileSync(join(dirname(hosts[1]!.socketPath), `${bell}.host`), 'utf8'))
+    expect(owner).not.toBe(hosts[1]!.pid)
+    for (const [index, marker] of [first, second].entries()) {
+      const plugin = await hostServedLaunch({ OPENC2C_TEST_HOST: marker }, hosts[index] as HostProcess)
+      expect(readFileSync(`/proc/${plugin.child.pid}/cmdline`, 'utf8').split('\0')[0]).toBe('/bin/sh')
+      expect(await plugin.shutdown()).toEqual({ code: 0, signal: null })
+    }
+  })
+
+  it('serves fast launches in a temporary directory of the launch’s own (TMPDIR, no XDG_RUNTIME_DIR)', async () => {
+    const marker = newMarker()
+    const temporary = mkdtempSync(join(tmpdir(), 'openc2c-tmpdir-'))
+    try {
+      const env = { OPENC2C_TEST_HOST: marker, TMPDIR: temporary, XDG_RUNTIME_DIR: '' }
+      const host = await warmHost(env)
+      expect(host.socketPath.startsWith(`${temporary}/openc2c-`)).toBe(true)
+      const plugin = await hostServedLaunch(env, host)
+      expect(readFileSync(`/proc/${plugin.child.pid}/cmdline`, 'utf8').split('\0')[0]).toBe('/bin/sh')
+      expect(await plugin.shutdown()).toEqual({ code: 0, signal: null })
+    } finally {
+      stopResidentHosts(hostsFor(marker))
+      await waitFor(() => hostsFor(marker).length === 0, 'the host to stop')
+      rmSync(temporary, { recursive: true, force: true })
     }
   })
 
@@ -267,7 +325,11 @@ describe.skipIf(!linux)('resident provider host (built provider)', () => {
       await waitFor(() => hostsFor(marker).some((host) => host.pid !== stuck.pid), 'a replacement host')
       const replacement = hostsFor(marker).find((host) => host.pid !== stuck.pid) as HostProcess
       await waitFor(() => !existsSync(`${replacement.socketPath}.starting`), 'the replacement to listen')
-      await (await hostServedLaunch({ OPENC2C_TEST_HOST: marker }, replacement)).shutdown()
+      // The stuck host lost the doorbell too: launches are served from the shell line again (a launch that
+      // waited out the shell's timer would have become Node).
+      const next = await hostServedLaunch({ OPENC2C_TEST_HOST: marker }, replacement)
+      expect(readFileSync(`/proc/${next.child.pid}/cmdline`, 'utf8').split('\0')[0]).toBe('/bin/sh')
+      await next.shutdown()
     } finally {
       process.kill(stuck.pid, 'SIGCONT')
     }

@@ -6,7 +6,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { executableText, type ExecutableOptions } from '../../../provider/packaging/executable.js'
+import { afterCertificateStoreLine, executableText, type ExecutableOptions } from '../../../provider/packaging/executable.js'
 
 const PROBE = `process.stdout.write(JSON.stringify({
   flags: process.execArgv.filter((a) => a.startsWith('--use')),
@@ -60,6 +60,29 @@ describe('the launcher lines', () => {
       moved: null,
       file: null,
       dir: null,
+    })
+  })
+
+  // The resident host names a fast launch from the environment Terraform started the shell with
+  // (host/doorbell.ts), so it must work out line 2's result exactly as the shell does.
+  it.each<[Record<string, string>, boolean]>([
+    [{}, true],
+    [{ NODE_EXTRA_CA_CERTS: '/etc/my ca.pem', SSL_CERT_FILE: '/etc/ssl/cert.pem', SSL_CERT_DIR: '/etc/ssl/certs' }, true],
+    [{ NODE_OPTIONS: '--use-bundled-ca', NODE_EXTRA_CA_CERTS: '/etc/my-ca.pem', OPENC2C_NODE_EXTRA_CA_CERTS: '/stale.pem' }, true],
+    [{ NODE_OPTIONS: '--max-old-space-size=512 --use-openssl-ca', SSL_CERT_FILE: '/x.pem' }, true],
+    [{ NODE_OPTIONS: '--no-warnings', NODE_USE_SYSTEM_CA: '1' }, true],
+    [{ NODE_USE_SYSTEM_CA: '' }, true],
+    [{ OPENC2C_NODE_EXTRA_CA_CERTS: '/stale.pem' }, true],
+    [{ NODE_EXTRA_CA_CERTS: '/etc/my-ca.pem', OPENC2C_NODE_EXTRA_CA_CERTS: '/stale.pem' }, false],
+  ])('afterCertificateStoreLine(%o, line %s) works out what the shell leaves for Node', (env, certificateStoreLine) => {
+    const shell = run(env, { certificateStoreLine })
+    const twin = afterCertificateStoreLine({ PATH: process.env.PATH ?? '', ...env }, certificateStoreLine)
+    expect({ flags: shell.flags, extra: shell.extra, moved: shell.moved, file: shell.file, dir: shell.dir }).toEqual({
+      flags: twin.flags,
+      extra: twin.env.NODE_EXTRA_CA_CERTS ?? null,
+      moved: twin.env.OPENC2C_NODE_EXTRA_CA_CERTS ?? null,
+      file: twin.env.SSL_CERT_FILE ?? null,
+      dir: twin.env.SSL_CERT_DIR ?? null,
     })
   })
 })
