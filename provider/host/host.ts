@@ -149,7 +149,7 @@ export async function serveHost(options: HostOptions): Promise<RunningHost> {
   }
   const socketCheck = setInterval(() => {
     if (!ownsSocket()) retire()
-    else doorbell?.claim() // the bell's owner may have exited since
+    else if (!retiring) doorbell?.claim() // the bell's owner may have exited since
   }, options.socketCheckMs ?? SOCKET_CHECK_MS)
   idleTimer = setTimeout(retire, options.idleMs)
 
