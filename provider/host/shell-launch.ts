@@ -15,9 +15,10 @@
 //                   with its pid; doorbell.ts). A launch rings only when that process is alive, so a host that
 //                   was killed costs nothing but the check.
 //   <pid>.fifo      the launch's own FIFO, made by the launch (mkfifo, ≈1 ms) and opened read-write so that
-//                   opening never blocks. The host reads the launch's environment and working directory from
-//                   /proc/<pid> (what launcher.ts would have sent, and what names the host), opens the FIFO and
-//                   removes its name, then writes lines (HOST_LINES) for the shell to act on.
+//                   opening never blocks. The host reads the launch's working directory and, from its
+//                   environment, what launcher.ts would have sent and what names the host (doorbell.ts
+//                   launchEnvironment) from /proc/<pid>, opens the FIFO and removes its name, then writes
+//                   lines (HOST_LINES) for the shell to act on.
 //
 // The shell prints the handshake line on stdout and log lines on stderr, and exits with the code the host
 // sends when Terraform shuts the session down; when the host's end closes mid-session it exits 1, as a
@@ -66,7 +67,8 @@ export const bellName = (buildId: string): string => buildId.slice(0, 24)
  * never to Terraform's pipes (Terraform waits for those to close before it takes a launch as ended).
  *
  * A failed redirection would end the shell if it were on `exec`, so the FIFOs are opened by the `{ }`
- * group's redirections, which only skip the group when they fail.
+ * group's redirections, which only skip the group when they fail. The one `exec` comes after the handshake
+ * line, where the shell has nothing left to fall back to.
  */
 export function fastLaunchLine(buildId: string): string {
   const key = bellName(buildId)
