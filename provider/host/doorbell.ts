@@ -193,14 +193,12 @@ export function openDoorbell(directory: string, buildId: string, uid: number, on
   let reader: { socket: Socket; fd: number } | undefined
   let buffered = ''
 
-  const rang = (chunk: string): void => {
-    buffered += chunk
-    for (let end = buffered.indexOf('\n'); end >= 0; end = buffered.indexOf('\n')) {
-      const line = buffered.slice(0, end)
-      buffered = buffered.slice(end + 1)
-      if (/^[1-9]\d{0,9}$/.test(line)) onRing(Number(line))
-    }
+  /** The pids of the whole lines read so far; a partial line waits for the rest. */
+  const takePids = (chunk: string): number[] => {
+    const lines = (buffered + chunk).split('\n')
+    buffered = lines.pop() ?? ''
     if (buffered.length > 64) buffered = '' // not a pid: nothing a launch writes
+    return lines.filter((line) => /^[1-9]\d{0,9}$/.test(line)).map(Number)
   }
 
   /** The owner's pid and mark (processMark): a pid alone could be a later process's. */
@@ -228,7 +226,7 @@ export function openDoorbell(directory: string, buildId: string, uid: number, on
       reader?.socket.destroy()
       const socket = new Socket({ fd, readable: true, writable: false })
       socket.setEncoding('latin1')
-      socket.on('data', rang)
+      socket.on('data', (chunk: string) => takePids(chunk).forEach((pid) => onRing(pid)))
       socket.on('error', () => socket.destroy())
       reader = { socket, fd }
       sweepLaunchFifos(directory)
@@ -248,6 +246,7 @@ export function openDoorbell(directory: string, buildId: string, uid: number, on
       if (currentOwner()?.pid === process.pid) rmSync(owner, { force: true })
       // Rings already in the pipe would otherwise wait out the shell's timer.
       const chunk = Buffer.alloc(4096)
+      const pids: number[] = []
       for (;;) {
         let read = 0
         try {
@@ -256,13 +255,12 @@ export function openDoorbell(directory: string, buildId: string, uid: number, on
           break // EAGAIN: nothing left
         }
         if (read <= 0) break
-        buffered += chunk.toString('latin1', 0, read)
+        pids.push(...takePids(chunk.toString('latin1', 0, read)))
       }
-      const pids = buffered.split('\n').filter((line) => /^[1-9]\d{0,9}$/.test(line))
       buffered = ''
       reader.socket.destroy()
       reader = undefined
-      for (const pid of pids) sendFallback(directory, Number(pid), uid)
+      for (const pid of pids) sendFallback(directory, pid, uid)
       sweepLaunchFifos(directory)
     },
   }

@@ -273,38 +273,28 @@ function socketLink(socket: Socket): LaunchLink {
 }
 
 /** A fast launch's FIFO: text lines for the shell (shell-launch.ts HOST_LINES). The shell holds no
- * connection whose end would tell the host it went, so its process is looked for every `checkMs`. */
+ * connection whose end would tell the host it went, so its process is looked for every `checkMs`; the
+ * FIFO's close is the launch's end either way. */
 function fifoLink(fifo: Socket, pid: number, mark: string, checkMs: number): LaunchLink {
-  let gone = false
-  const listeners: Array<() => void> = []
-  const goneNow = (): void => {
-    if (gone) return
-    gone = true
-    clearInterval(check)
-    fifo.destroy()
-    for (const listener of listeners) listener()
-  }
   const check = setInterval(() => {
-    if (processMark(pid) !== mark) goneNow()
+    if (processMark(pid) !== mark) fifo.destroy()
   }, checkMs)
-  fifo.on('error', goneNow)
-  fifo.on('close', goneNow)
+  fifo.on('error', () => fifo.destroy())
+  fifo.on('close', () => clearInterval(check))
   const line = (text: string): void => {
     if (!fifo.destroyed) fifo.write(`${text}\n`)
   }
-  // The in-process provider that a fallback starts says itself why it refuses a launch.
-  const fallback = (): void => {
-    if (!fifo.destroyed) endLaunchFifo(fifo, HOST_LINES.fallback)
+  const last = (text: string): void => {
+    if (!fifo.destroyed) endLaunchFifo(fifo, text)
   }
   return {
     handshake: (text) => line(`${HOST_LINES.handshake}${text}`),
     log: (text) => line(`${HOST_LINES.log}${text}`),
-    exit: () => {
-      if (!fifo.destroyed) endLaunchFifo(fifo, HOST_LINES.exit(0))
-    },
-    fallback,
-    refuse: fallback,
-    onGone: (listener) => (gone ? queueMicrotask(listener) : void listeners.push(listener)),
+    exit: () => last(HOST_LINES.exit(0)),
+    fallback: () => last(HOST_LINES.fallback),
+    // The in-process provider that a fallback starts says itself why it refuses a launch.
+    refuse: () => last(HOST_LINES.fallback),
+    onGone: (listener) => (fifo.closed ? queueMicrotask(listener) : fifo.once('close', listener)),
   }
 }
 

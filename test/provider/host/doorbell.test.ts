@@ -11,6 +11,7 @@ import { afterCertificateStoreLine } from '../../../provider/packaging/executabl
 import { MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE } from '../../../provider/plugin/handshake.js'
 import { inspectLaunch, launchEnvironment, nodeOnPath, openLaunchFifo, processMark, type HostIdentity } from '../../../provider/host/doorbell.js'
 import { hostSocketPath } from '../../../provider/host/launcher.js'
+import { waitFor } from '../helpers/wait-for.js'
 
 const linux = process.platform === 'linux'
 const uid = process.getuid?.() ?? -1
@@ -35,14 +36,6 @@ function startProcess(env: Record<string, string>, cwd = root, command = 'sleep 
   const child = spawn('/bin/sh', ['-c', command], { env, cwd, stdio: 'ignore' })
   children.push(child)
   return child
-}
-
-const waitFor = async (condition: () => boolean, what: string): Promise<void> => {
-  const deadline = Date.now() + 10_000
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
 }
 
 describe.skipIf(!linux)('the doorbell side of a fast launch', () => {

@@ -17,6 +17,7 @@ import { objectTypeOf, type BlockSchema } from '../../../provider/framework/sche
 import { encodeMsgpack } from '../../../provider/tfvalue/msgpack-codec.js'
 import { record, type TfValue } from '../../../provider/tfvalue/value.js'
 import { call, clientCertificate, closePluginClients, connectPlugin, type ClientCertificate, type PluginClients } from '../helpers/plugin-client.js'
+import { waitFor } from '../helpers/wait-for.js'
 
 let dir: string
 let socketPath: string
@@ -106,14 +107,6 @@ async function openSession(extra: Record<string, string> = {}): Promise<{ launch
 function dynamicValue(schema: BlockSchema, values: Record<string, TfValue>): { msgpack: Buffer } {
   const full = record(Object.keys(schema.attributes).map((name) => [name, values[name] ?? null]))
   return { msgpack: Buffer.from(encodeMsgpack(objectTypeOf(schema), full)) }
-}
-
-const waitFor = async (condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> => {
-  const deadline = Date.now() + timeoutMs
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
 }
 
 describe('resident provider host', () => {

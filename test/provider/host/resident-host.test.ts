@@ -14,6 +14,7 @@ import { builtProvider, type BuiltProvider } from '../helpers/built-provider.js'
 import { call, clientCertificate, closePluginClients, connectPlugin, launchProvider, type PluginConnection } from '../helpers/plugin-client.js'
 import { MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE } from '../../../provider/plugin/handshake.js'
 import { residentHosts, stopResidentHosts, type HostProcess } from '../helpers/resident-hosts.js'
+import { waitFor } from '../helpers/wait-for.js'
 
 const linux = process.platform === 'linux'
 let built: BuiltProvider
@@ -28,14 +29,6 @@ function newMarker(): string {
   const marker = randomUUID()
   markers.push(marker)
   return marker
-}
-
-const waitFor = async (condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> => {
-  const deadline = Date.now() + timeoutMs
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 25))
-  }
 }
 
 /** The process listening on a loopback TCP port (from /proc/net/tcp and the processes' open sockets). */
@@ -101,6 +94,18 @@ async function hostServedLaunch(env: NodeJS.ProcessEnv, host: HostProcess): Prom
   await schemaWorks(plugin)
   expect(listenerOf(portOf(plugin), [plugin.child.pid!, host.pid])).toBe(host.pid)
   return plugin
+}
+
+/** The launched process is still the shell Terraform started: the shell line's fast launch served it
+ * (provider/host/shell-launch.ts); a launch that went on to Node would show node's command line. */
+function expectServedByShell(plugin: PluginConnection): void {
+  expect(readFileSync(`/proc/${plugin.child.pid}/cmdline`, 'utf8').split('\0')[0]).toBe('/bin/sh')
+}
+
+/** Stops the hosts `marker`'s launches started, and waits until they are gone (before their folder goes). */
+async function stopHostsOf(marker: string): Promise<void> {
+  stopResidentHosts(hostsFor(marker))
+  await waitFor(() => hostsFor(marker).length === 0, 'the host to stop')
 }
 
 /** Starts the host for `marker`, kills it and leaves something else listening on its socket instead. */
@@ -174,7 +179,7 @@ describe.skipIf(!linux)('resident provider host (built provider)', () => {
     const host = await warmHost(env)
     const plugin = await hostServedLaunch(env, host)
     // The launched process is still the shell Terraform started (shell-launch.ts), and nothing runs under it.
-    expect(readFileSync(`/proc/${plugin.child.pid}/cmdline`, 'utf8').split('\0')[0]).toBe('/bin/sh')
+    expectServedByShell(plugin)
     expect(childrenOf(plugin.child.pid!).map((pid) => readFileSync(`/proc/${pid}/comm`, 'utf8').trim())).not.toContain('node')
     expect(await plugin.shutdown()).toEqual({ code: 0, signal: null })
   })
@@ -189,7 +194,7 @@ describe.skipIf(!linux)('resident provider host (built provider)', () => {
     expect(owner).not.toBe(hosts[1]!.pid)
     for (const [index, marker] of [first, second].entries()) {
       const plugin = await hostServedLaunch({ OPENC2C_TEST_HOST: marker }, hosts[index] as HostProcess)
-      expect(readFileSync(`/proc/${plugin.child.pid}/cmdline`, 'utf8').split('\0')[0]).toBe('/bin/sh')
+      expectServedByShell(plugin)
       expect(await plugin.shutdown()).toEqual({ code: 0, signal: null })
     }
   })
@@ -202,11 +207,10 @@ describe.skipIf(!linux)('resident provider host (built provider)', () => {
       const host = await warmHost(env)
       expect(host.socketPath.startsWith(`${temporary}/openc2c-`)).toBe(true)
       const plugin = await hostServedLaunch(env, host)
-      expect(readFileSync(`/proc/${plugin.child.pid}/cmdline`, 'utf8').split('\0')[0]).toBe('/bin/sh')
+      expectServedByShell(plugin)
       expect(await plugin.shutdown()).toEqual({ code: 0, signal: null })
     } finally {
-      stopResidentHosts(hostsFor(marker))
-      await waitFor(() => hostsFor(marker).length === 0, 'the host to stop')
+      await stopHostsOf(marker)
       rmSync(temporary, { recursive: true, force: true })
     }
   })
@@ -328,7 +332,7 @@ describe.skipIf(!linux)('resident provider host (built provider)', () => {
       // The stuck host lost the doorbell too: launches are served from the shell line again (a launch that
       // waited out the shell's timer would have become Node).
       const next = await hostServedLaunch({ OPENC2C_TEST_HOST: marker }, replacement)
-      expect(readFileSync(`/proc/${next.child.pid}/cmdline`, 'utf8').split('\0')[0]).toBe('/bin/sh')
+      expectServedByShell(next)
       await next.shutdown()
     } finally {
       process.kill(stuck.pid, 'SIGCONT')
@@ -351,8 +355,7 @@ describe.skipIf(!linux)('resident provider host (built provider)', () => {
       const plugin = await hostServedLaunch(env, host)
       await plugin.shutdown()
     } finally {
-      stopResidentHosts(hostsFor(marker))
-      await waitFor(() => hostsFor(marker).length === 0, 'the host to stop')
+      await stopHostsOf(marker)
       rmSync(root, { recursive: true, force: true })
     }
   })

@@ -12,6 +12,7 @@ import { executableText } from '../../../provider/packaging/executable.js'
 import { MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE } from '../../../provider/plugin/handshake.js'
 import { endLaunchFifo, openDoorbell, openLaunchFifo, sendFallback, type Doorbell } from '../../../provider/host/doorbell.js'
 import { BELL_OWNER_SUFFIX, bellName, HOST_LINES } from '../../../provider/host/shell-launch.js'
+import { waitFor } from '../helpers/wait-for.js'
 
 const linux = process.platform === 'linux'
 const uid = process.getuid?.() ?? -1
@@ -84,8 +85,7 @@ async function servedLaunch(): Promise<{ launch: Launch; fifo: NonNullable<Retur
     fifo?.write(`${HOST_LINES.handshake}${HANDSHAKE}\n`)
   }
   const launch = launchShell()
-  const deadline = Date.now() + 10_000
-  while (!launch.stdout() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10))
+  await waitFor(() => launch.stdout() !== '', 'the handshake line')
   expect(launch.stdout()).toBe(`${HANDSHAKE}\n`)
   return { launch, fifo: fifo! }
 }
