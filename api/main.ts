@@ -2,13 +2,14 @@
 import { buildService, type Service, shutdown } from './service.js'
 import { ConfigError, loadConfig } from './config.js'
 import { StartupError } from './bootstrap.js'
+import { DataDirError } from './store/data-dir.js'
 
 async function main(): Promise<void> {
   let service: Service
   try {
     service = await buildService(loadConfig(), { print: (text) => process.stdout.write(`${text}\n`) })
   } catch (err) {
-    if (err instanceof ConfigError || err instanceof StartupError) {
+    if (err instanceof ConfigError || err instanceof StartupError || err instanceof DataDirError) {
       process.stderr.write(`openc2c: ${err.message}\n`)
       process.exit(2)
     }

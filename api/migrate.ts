@@ -1,11 +1,14 @@
 // `npm run migrate`: applies pending migrations and exits (they also run at every start).
 import path from 'node:path'
 import { ConfigError, loadConfig } from './config.js'
+import { createLogger } from './logger.js'
+import { DataDirError, prepareDataDir } from './store/data-dir.js'
 import { openDatabase } from './store/database.js'
 import { migrateToLatest } from './store/migrator.js'
 
 try {
   const config = loadConfig()
+  await prepareDataDir(config.dataDir, createLogger(config))
   const database = await openDatabase({ databaseUrl: config.databaseUrl, pgliteDir: path.join(config.dataDir, 'pgdata') })
   try {
     const applied = await migrateToLatest(database.db)
@@ -14,6 +17,7 @@ try {
     await database.close()
   }
 } catch (err) {
-  process.stderr.write(`openc2c migrate: ${err instanceof ConfigError ? err.message : ((err as Error).stack ?? err)}\n`)
-  process.exit(err instanceof ConfigError ? 2 : 1)
+  const expected = err instanceof ConfigError || err instanceof DataDirError
+  process.stderr.write(`openc2c migrate: ${expected ? err.message : ((err as Error).stack ?? err)}\n`)
+  process.exit(expected ? 2 : 1)
 }

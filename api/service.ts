@@ -18,6 +18,7 @@ import { Scheduler } from './scheduler/scheduler.js'
 import { SlidingWindowLimiter } from './sources/rate-limiter.js'
 import type { RuntimeSettings } from './sources/source-type.js'
 import { CollectorsRepository } from './store/collectors-repository.js'
+import { prepareDataDir, PRIVATE_DIR_MODE } from './store/data-dir.js'
 import { type Database, openDatabase } from './store/database.js'
 import { EventsRepository } from './store/events-repository.js'
 import { IngestRepository } from './store/ingest-repository.js'
@@ -75,6 +76,7 @@ export function createAppContext(database: Database, secretBox: SecretBox, metri
 
 export async function buildService(config: AppConfig, options: BuildServiceOptions = {}): Promise<Service> {
   const logger = options.logger ?? createLogger(config)
+  await prepareDataDir(config.dataDir, logger)
   const database =
     options.database ?? (await openDatabase({ databaseUrl: config.databaseUrl, pgliteDir: path.join(config.dataDir, 'pgdata') }))
   try {
@@ -160,7 +162,7 @@ async function prepareSpool(dataDir: string): Promise<string> {
   const root = path.join(dataDir, 'spool')
   await removeStaleSpools(root)
   const dir = path.join(root, `${process.pid}-${crypto.randomBytes(4).toString('hex')}`)
-  await fs.mkdir(dir, { recursive: true })
+  await fs.mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE })
   return dir
 }
 

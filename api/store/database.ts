@@ -8,6 +8,7 @@ import { Kysely, PostgresDialect, sql } from 'kysely'
 import pg from 'pg'
 import type { Logger } from 'pino'
 import { type ChangeFeed, PgliteChangeFeed, PostgresChangeFeed } from './change-feed.js'
+import { DataDirError, PRIVATE_DIR_MODE, makeOwnerOnly } from './data-dir.js'
 import type { Tables } from './tables.js'
 
 export type DatabaseKind = 'postgres' | 'pglite'
@@ -72,19 +73,55 @@ async function openPglite(dir: string): Promise<PGlite> {
     postgresqlconf: ['shared_buffers = 8MB'],
   }
   if (dir.startsWith('memory://')) return PGlite.create(dir, options)
-  // initdb of a new PGlite directory takes ~4 s; a process killed during it leaves a directory that
-  // opens but lacks the catalog. Initialise into a scratch directory and rename it into place, so
-  // the data directory is either absent or complete.
-  if (!(await exists(path.join(dir, 'PG_VERSION')))) {
+  if (await needsInitdb(dir)) {
+    // initdb of a new PGlite directory takes ~4 s; a process killed during it leaves a directory that
+    // opens but lacks the catalog. Initialise into a scratch directory and rename it into place, so
+    // the data directory is either absent or complete. PGlite copies its initdb output with mode
+    // 0666 whatever the umask, so the copy is made private before it takes the real name.
     const scratch = `${dir}.init-${process.pid}`
     await fs.rm(scratch, { recursive: true, force: true })
-    await fs.mkdir(path.dirname(dir), { recursive: true })
+    await fs.mkdir(path.dirname(dir), { recursive: true, mode: PRIVATE_DIR_MODE })
     const fresh = await PGlite.create(scratch, options)
     await fresh.close()
-    await fs.rm(dir, { recursive: true, force: true })
+    await makeOwnerOnly(scratch)
+    // rmdir, not rm: only ever an empty folder (needsInitdb), never files.
+    await fs.rmdir(dir).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOENT') throw err
+    })
     await fs.rename(scratch, dir)
   }
-  return PGlite.create(dir, options)
+  const pglite = await PGlite.create(dir, options)
+  // PGlite's file layer applies a umask of its own (022) to the files Postgres writes through fopen:
+  // the relation cache files (pg_internal.init), which Postgres rewrites only as a session starts.
+  // They come out 0644 whatever the process umask, so the tree is made private again once open.
+  await makeOwnerOnly(dir)
+  return pglite
+}
+
+// What a complete Postgres data directory always has; PGlite re-creates a directory that lacks
+// PG_VERSION without a word, which over a damaged database would lose it.
+const DATA_DIR_MARKERS = ['PG_VERSION', 'global/pg_control', 'base']
+
+/** True for an absent or empty directory; throws for one that holds files but not a whole database. */
+async function needsInitdb(dir: string): Promise<boolean> {
+  let entries: string[]
+  try {
+    entries = await fs.readdir(dir)
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return true
+    throw err
+  }
+  if (entries.length === 0) return true
+  const missing: string[] = []
+  for (const marker of DATA_DIR_MARKERS) if (!(await exists(path.join(dir, marker)))) missing.push(marker)
+  if (missing.length > 0) {
+    throw new DataDirError(
+      `the embedded database in ${dir} looks damaged: it holds ${entries.length} entries but no ${missing.join(', ')}. ` +
+        'openc2c does not create a new database over existing files. Restore the directory from a backup, ' +
+        'or move it aside to start with an empty database.',
+    )
+  }
+  return false
 }
 
 /**

@@ -4,6 +4,7 @@ import crypto from 'node:crypto'
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import type { Kysely } from 'kysely'
+import { PRIVATE_DIR_MODE } from './data-dir.js'
 import type { Tables } from './tables.js'
 
 const FORMAT = 'v1'
@@ -61,7 +62,7 @@ export async function loadOrCreateKeyFile(dataDir: string): Promise<{ key: Buffe
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
   }
-  await fs.mkdir(dataDir, { recursive: true })
+  await fs.mkdir(dataDir, { recursive: true, mode: PRIVATE_DIR_MODE })
   const key = crypto.randomBytes(32)
   // 'wx' fails if another process created the file meanwhile; then use theirs.
   try {

@@ -28,6 +28,11 @@ export interface StartServiceOptions {
    * when "listening" is read, so a test that kills it at an exact upstream request needs it earlier.
    */
   onSpawn?: (child: ChildProcess) => void
+  /**
+   * A data directory to use as it is (it need not exist): on PGlite the service then creates its
+   * database there itself, as a first `npm start` does, instead of being given a migrated copy.
+   */
+  dataDir?: string
 }
 
 export interface RunningService {
@@ -51,9 +56,12 @@ export interface RunningService {
 
 export async function startService(options: StartServiceOptions = {}): Promise<RunningService> {
   const reuse = options.reuse
-  const location = reuse?.location ?? (await createTestDatabaseLocation(options.serverUrl))
+  const serverUrl = options.serverUrl === undefined ? (process.env.TEST_DATABASE_URL ?? null) : options.serverUrl
+  const ownDatabase: TestDatabaseLocation | undefined = options.dataDir && !serverUrl ? { cleanup: async () => {} } : undefined
+  const location = reuse?.location ?? ownDatabase ?? (await createTestDatabaseLocation(serverUrl))
   let dataDir: string
   if (reuse) dataDir = reuse.dataDir
+  else if (options.dataDir) dataDir = options.dataDir
   else {
     dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'openc2c-svc-'))
     if (location.pgliteDir) await fs.rename(location.pgliteDir, path.join(dataDir, 'pgdata'))
@@ -114,7 +122,7 @@ export async function startService(options: StartServiceOptions = {}): Promise<R
     await exited
     if (!reuse) {
       await location.cleanup().catch(() => {})
-      await fs.rm(dataDir, { recursive: true, force: true })
+      if (!options.dataDir) await fs.rm(dataDir, { recursive: true, force: true })
     }
     throw err
   }

@@ -6,6 +6,7 @@ import crypto from 'node:crypto'
 import fs from 'node:fs'
 import { Readable, Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
+import { PRIVATE_FILE_MODE } from '../../store/data-dir.js'
 import { backoffMs, type SlidingWindowLimiter, sleep } from '../rate-limiter.js'
 import { SourceRunError } from '../source-errors.js'
 
@@ -109,7 +110,7 @@ export class ComplianceClient {
         await pipeline(
           this.#idleGuarded(Readable.fromWeb(res.body as never), `downloading ${file.id}`),
           measure,
-          fs.createWriteStream(destination),
+          fs.createWriteStream(destination, { mode: PRIVATE_FILE_MODE }),
           { signal: this.options.signal },
         )
       } catch (err) {

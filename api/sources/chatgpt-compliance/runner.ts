@@ -6,6 +6,7 @@
 // which file was in progress and how many of its records are already stored.
 import fs from 'node:fs/promises'
 import path from 'node:path'
+import { PRIVATE_DIR_MODE } from '../../store/data-dir.js'
 import type { Cursor, EventToStore, RecordToQuarantine } from '../../store/ingest-repository.js'
 import { SourceRunError } from '../source-errors.js'
 import type { SourceRunContext } from '../source-type.js'
@@ -37,7 +38,7 @@ export async function runChatGptCompliance(ctx: SourceRunContext): Promise<void>
   })
   const metadataId = await ctx.ingest.metadataId(ctx.source.id, eventMetadata(ctx))
   const spoolDir = path.join(ctx.settings.spoolDir, String(ctx.source.id))
-  await fs.mkdir(spoolDir, { recursive: true })
+  await fs.mkdir(spoolDir, { recursive: true, mode: PRIVATE_DIR_MODE })
 
   const run = new TypeCollector(ctx, client, metadataId, spoolDir)
   for (const eventType of config.upstreamEventTypes) await run.collect(eventType)
