@@ -4,7 +4,9 @@
 import crypto from 'node:crypto'
 import { Errors } from './errors.js'
 
-export function etagOf(kind: 'collector' | 'source', id: number, version: number): string {
+export type EntityKind = 'collector' | 'source'
+
+export function etagOf(kind: EntityKind, id: number, version: number): string {
   return `"${crypto.createHash('md5').update(`${kind}:${id}:${version}`).digest('hex')}"`
 }
 

@@ -14,11 +14,3 @@ export class SourceRunError extends Error {
     this.name = 'SourceRunError'
   }
 }
-
-/** The run lost its lease (expired, re-claimed elsewhere, or the source was deleted). */
-export class LeaseLostError extends Error {
-  constructor(sourceId: number) {
-    super(`lease on source ${sourceId} was lost; stopping without committing`)
-    this.name = 'LeaseLostError'
-  }
-}

@@ -57,7 +57,7 @@ export const sourceActivityRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['sources'],
         summary: 'List recent runs',
-        description: 'Extension. Newest first: start, end, files, events stored, duplicates skipped, quarantined records and errors.',
+        description: 'Extension. Newest first: start, end, origins finished (log files), events stored, duplicates skipped, quarantined records and errors.',
         params: SourceParams,
         querystring: Type.Object({ limit: Type.Optional(Limit(500, 50)) }),
         response: { 200: RunList, ...failures },
@@ -75,7 +75,7 @@ export const sourceActivityRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['sources'],
         summary: 'List quarantined records',
-        description: 'Extension. Malformed upstream records kept aside with their file id, line number, part (the object within the line) and raw text (first MiB).',
+        description: 'Extension. Malformed upstream records kept aside with their stream, origin (a log file), position in it (a line) and raw text (first MiB).',
         params: SourceParams,
         querystring: Type.Object({
           limit: Type.Optional(Limit(1000, 100)),
