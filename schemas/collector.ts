@@ -1,4 +1,4 @@
-// Hosted collectors (spec/collector-api.md §2). Request objects tolerate the transient and
+// Hosted collectors (docs/sumo-collector-api.md §3, §4). Request objects tolerate the transient and
 // installed-collector fields that clients echo back (`alive`, `links`, `ephemeral`, ...) and
 // explicit nulls; responses carry exactly the fields the Sumo Terraform provider decodes.
 import { Type, type Static } from '@sinclair/typebox'

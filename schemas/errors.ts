@@ -1,4 +1,4 @@
-// The error body of the Collector Management API (spec/collector-api.md §5): a flat object with a
+// The error body of the Collector Management API (docs/sumo-collector-api.md §7): a flat object with a
 // dotted lower-case code and a random request id, plus `errors[]` naming each invalid field.
 import { Type, type Static } from '@sinclair/typebox'
 

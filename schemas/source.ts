@@ -1,4 +1,4 @@
-// The source envelope shared by every Cloud-to-Cloud source type (spec/collector-api.md §3).
+// The source envelope shared by every Cloud-to-Cloud source type (docs/sumo-collector-api.md §5).
 // `config` is validated by the source type's own schema (schemas/sources/*), chosen by `schemaRef.type`.
 import { Type, type Static } from '@sinclair/typebox'
 import { ApiVersion } from './envelope.js'

@@ -1,6 +1,6 @@
 // The Fastify app factory: plugins in order (errors → auth → OpenAPI) and the route groups. Every
 // API route is served under /api/v1 (Sumo's path) and /v1 (what the Sumo Terraform provider asks
-// for when `base_url` lacks the trailing slash, spec/collector-api.md §8.1).
+// for when `base_url` lacks the trailing slash, docs/sumo-collector-api.md §1).
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { TSchema } from '@sinclair/typebox'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, LogController } from 'fastify'

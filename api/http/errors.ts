@@ -1,5 +1,5 @@
 // Every error the API answers with, in the Collector Management API's shape
-// `{status, id, code, message, errors?}` (spec/collector-api.md §5). Codes are dotted lower case
+// `{status, id, code, message, errors?}` (docs/sumo-collector-api.md §7). Codes are dotted lower case
 // like Sumo's; the ones Sumo documents are reused verbatim because clients branch on them
 // (the Terraform provider prunes state on 404 `collectors.*.invalid`).
 import crypto from 'node:crypto'

@@ -1,4 +1,4 @@
-// ETags and If-Match (spec/collector-api.md §4). The tag is derived from the entity's write
+// ETags and If-Match (docs/sumo-collector-api.md §6). The tag is derived from the entity's write
 // version, so it is stable across reads, changes with every write, and ignores transient fields
 // such as `lastSeenAlive` or the source's runtime state.
 import crypto from 'node:crypto'

@@ -1,9 +1,8 @@
 // Per-request loggers that cost nothing until they log. Fastify gives every request a child of the
 // service logger (bound to its request id); a pino child serializes its bindings through the
 // redaction rules when it is made, and at the default level a successful request never logs a line.
-// Measured with `npm run bench:api` (CPU per request of get-one-source): making the child only on the
-// first line a request actually writes is one of the per-request costs that, removed together, took
-// the service from ~56 to ~30 µs per request.
+// So the child is made on the first line a request actually writes (its share of the per-request
+// cost is in BENCHMARKS.md, `npm run bench:api`).
 import type { FastifyBaseLogger } from 'fastify'
 import type { Bindings, ChildLoggerOptions, Level, Logger } from 'pino'
 

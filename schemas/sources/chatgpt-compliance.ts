@@ -1,5 +1,5 @@
-// Config contract of the "ChatGPT Compliance" source (spec/collector-api.md §6.2, shared/seed/).
-// The published docs disagree with themselves, so both spellings are accepted: `workspaceID`
+// Config contract of the "ChatGPT Compliance" source (docs/sumo-collector-api.md §9).
+// Sumo's published docs disagree with themselves, so both spellings are accepted: `workspaceID`
 // (examples) or `workspaceId` (tables), and `pollingIntervalHour: "1h"` (examples) or
 // `pollingInterval: 1` (the GA table's integer hours). Cross-field rules live in
 // api/sources/chatgpt-compliance/config.ts.
@@ -10,7 +10,7 @@ export const CHATGPT_COMPLIANCE_TYPE = 'ChatGPT Compliance'
 export const CHATGPT_EVENT_TYPES = ['CONVERSATION', 'CODEX', 'CODEX_SECURITY', 'AUDIT', 'APP', 'AUTH', 'APP_AUTH'] as const
 export type ChatGptEventType = (typeof CHATGPT_EVENT_TYPES)[number]
 
-/** Sumo's short names → the Logs Platform's `event_type` values (spec/compliance-api.md §B.4). */
+/** Sumo's short names → the Logs Platform's `event_type` values (docs/logs-platform.md §10). */
 export const UPSTREAM_EVENT_TYPE: Record<ChatGptEventType, string> = {
   CONVERSATION: 'CONVERSATION_MESSAGE',
   CODEX: 'CODEX_LOG',

@@ -1,4 +1,4 @@
-// Hosted collectors: /collectors, /collectors/{id}, /collectors/name/{name} (spec/collector-api.md §2).
+// Hosted collectors: /collectors, /collectors/{id}, /collectors/name/{name} (docs/sumo-collector-api.md §4).
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import type { FastifyReply } from 'fastify'

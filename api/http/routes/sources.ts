@@ -1,4 +1,4 @@
-// Cloud-to-Cloud sources of a collector (spec/collector-api.md §3): list, get, create, replace,
+// Cloud-to-Cloud sources of a collector (docs/sumo-collector-api.md §5): list, get, create, replace,
 // delete, and `?download=true` for re-importable JSON.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'

@@ -1,4 +1,4 @@
-// One run of a ChatGPT Compliance source on the Logs Platform (docs/logs-platform.md).
+// One run of a ChatGPT Compliance source on the Logs Platform (docs/logs-platform.md §6).
 // For each enabled event type (one stream each): list the files after the cursor (30 days back on
 // the first run), download each (307 → signed URL, no Authorization), verify size and sha256,
 // stream-parse it, and commit its events in batches. Each batch commits the events, the quarantined

@@ -1,4 +1,4 @@
-// Replays the exact HTTP calls of the unmodified Sumo Terraform provider (spec/collector-api.md §8)
+// Replays the exact HTTP calls of the unmodified Sumo Terraform provider (docs/sumo-collector-api.md §11)
 // over a real socket: headers on every request, compact Go JSON with \u003c escapes, GET-for-ETag
 // before each PUT, 404 after delete.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'

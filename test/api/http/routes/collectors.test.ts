@@ -1,4 +1,4 @@
-// Wire tests for hosted collectors against spec/collector-api.md §2, §4, §5 and §9 (MUST list).
+// Wire tests for hosted collectors against docs/sumo-collector-api.md §4, §6 and §7.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startTestService, type TestService } from '../../../helpers/app.js'
 import { collectorBody } from '../../../helpers/fixtures.js'

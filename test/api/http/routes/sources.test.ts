@@ -1,4 +1,5 @@
-// Wire tests for Cloud-to-Cloud sources (spec/collector-api.md §3, §6.2) and the ChatGPT Compliance config contract.
+// Wire tests for Cloud-to-Cloud sources (docs/sumo-collector-api.md §5) and the ChatGPT Compliance config
+// contract with its secret masking (§9, §10).
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { startTestService, type TestService } from '../../../helpers/app.js'
 import { chatGptSourceBody, collectorBody, EXAMPLE_API_KEY } from '../../../helpers/fixtures.js'
