@@ -2,7 +2,7 @@
 // version, so it is stable across reads, changes with every write, and ignores transient fields
 // such as `lastSeenAlive` or the source's runtime state.
 import crypto from 'node:crypto'
-import { Errors } from './errors.js'
+import { Errors } from './api-error.js'
 
 export type EntityKind = 'collector' | 'source'
 

@@ -3,7 +3,7 @@
 // sealed, the rest kept as sent with each secret shown as the mask. On update a secret given as the
 // mask keeps the stored value, so clients can PUT back what they GET.
 import type { TObject } from '@sinclair/typebox'
-import type { ValidationIssue } from '../../schemas/errors.js'
+import type { ValidationIssue } from '../../schemas/error-body.js'
 import type { SecretBox } from '../store/secrets.js'
 import { compileBodySchema, formatAjvErrors, jsonPath } from '../validation.js'
 

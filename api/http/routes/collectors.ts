@@ -10,10 +10,10 @@ import {
   CollectorList,
   CollectorListQuery,
 } from '../../../schemas/collector.js'
-import { ErrorBody } from '../../../schemas/errors.js'
+import { ErrorBody } from '../../../schemas/error-body.js'
 import { Limit, MAX_OFFSET, Offset } from '../../../schemas/paging.js'
 import { type CollectorRecord, type CollectorValues, DuplicateCollectorNameError } from '../../store/collectors-repository.js'
-import { Errors } from '../errors.js'
+import { Errors } from '../api-error.js'
 import { checkIfMatch, etagOf } from '../etag.js'
 import { sendCreated } from '../replies.js'
 import { parseId } from '../ids.js'

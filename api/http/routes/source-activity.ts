@@ -2,11 +2,11 @@
 // the stored events, the recent runs and the quarantined records of a source, and the restart action.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
-import { ErrorBody } from '../../../schemas/errors.js'
+import { ErrorBody } from '../../../schemas/error-body.js'
 import { EventPage, EventPageQuery, QuarantineList, RunList } from '../../../schemas/events.js'
 import { Limit, Offset } from '../../../schemas/paging.js'
 import { SourceEnvelope } from '../../../schemas/source.js'
-import { Errors } from '../errors.js'
+import { Errors } from '../api-error.js'
 import { findSource, sourceView } from './sources.js'
 
 const SourceParams = Type.Object({ collectorId: Type.String(), sourceId: Type.String() })

@@ -3,7 +3,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import type { FastifyReply } from 'fastify'
-import { ErrorBody } from '../../../schemas/errors.js'
+import { ErrorBody } from '../../../schemas/error-body.js'
 import {
   DownloadedSourceEnvelope,
   DownloadedSourceList,
@@ -19,7 +19,7 @@ import type { SourceTypes } from '../../sources/registry.js'
 import type { SourceTypeDefinition } from '../../sources/source-type.js'
 import { DuplicateSourceNameError, MissingCollectorError, type SourceRecord } from '../../store/sources-repository.js'
 import type { AppContext } from '../context.js'
-import { Errors } from '../errors.js'
+import { Errors } from '../api-error.js'
 import { checkIfMatch, etagOf } from '../etag.js'
 import { sendCreated } from '../replies.js'
 import { parseId } from '../ids.js'

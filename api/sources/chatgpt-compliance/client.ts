@@ -9,7 +9,7 @@ import { pipeline } from 'node:stream/promises'
 import { PRIVATE_FILE_MODE } from '../../store/data-dir.js'
 import { HttpClient, type HttpTimeouts, parseRetryAfter, RetryableError, type RetryPolicy } from '../../shared/http-client.js'
 import type { SlidingWindowLimiter } from '../../shared/rate-limiter.js'
-import { SourceRunError } from '../source-errors.js'
+import { SourceRunError } from '../source-run-error.js'
 
 export interface LogFile {
   id: string

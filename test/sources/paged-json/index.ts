@@ -6,7 +6,7 @@ import { Type } from '@sinclair/typebox'
 import { Counter } from 'prom-client'
 import type { EnvReader } from '../../../api/shared/env.js'
 import { HttpClient, RetryableError } from '../../../api/shared/http-client.js'
-import { SourceRunError } from '../../../api/sources/source-errors.js'
+import { SourceRunError } from '../../../api/sources/source-run-error.js'
 import type { SourceRunContext, SourceTypeDefinition } from '../../../api/sources/source-type.js'
 import type { EventToStore, RecordToQuarantine } from '../../../api/store/ingest-repository.js'
 

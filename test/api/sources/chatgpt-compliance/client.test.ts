@@ -8,7 +8,7 @@ import path from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { ComplianceClient, type ComplianceClientOptions } from '../../../../api/sources/chatgpt-compliance/client.js'
 import { SlidingWindowLimiter } from '../../../../api/shared/rate-limiter.js'
-import { SourceRunError } from '../../../../api/sources/source-errors.js'
+import { SourceRunError } from '../../../../api/sources/source-run-error.js'
 import { type FakeCompliance, startFakeCompliance } from '../../../fakes/chatgpt/index.js'
 
 // Wide enough apart that a loaded test machine doesn't blur them: steady chunks come every 40 ms.
