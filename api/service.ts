@@ -13,6 +13,7 @@ import { createLogger } from './logger.js'
 import { RuntimeMetrics } from './metrics.js'
 import { RetentionPruner } from './scheduler/retention.js'
 import { Scheduler } from './scheduler/scheduler.js'
+import { executeRun, type RunDeps } from './scheduler/source-run.js'
 import { builtInSourceTypes, SourceTypes } from './sources/registry.js'
 import type { RuntimeSettings, SourceTypeDefinition } from './sources/source-type.js'
 import { CollectorsRepository } from './store/collectors-repository.js'
@@ -182,22 +183,27 @@ function createScheduler(config: AppConfig, ctx: AppContext, logger: Logger, spo
     timeouts: tuning.remoteTimeouts,
     batch: tuning.batch,
   }
+  const deps: RunDeps = {
+    leases: ctx.leases,
+    ingest: new IngestRepository(ctx.database.db, ctx.leases),
+    sources: ctx.sources,
+    collectors: ctx.collectors,
+    secretBox: ctx.secretBox,
+    sourceTypes: ctx.sourceTypes,
+    settings,
+    metrics: ctx.metrics,
+    logger: logger.child({ component: 'scheduler' }),
+    leaseMs: tuning.leaseSeconds * 1000,
+    failureBackoff: { baseMs: tuning.runRetryBaseMs, capMs: Math.max(tuning.runRetryBaseMs, 30 * 60_000) },
+  }
   return new Scheduler({
-    deps: {
-      leases: ctx.leases,
-      ingest: new IngestRepository(ctx.database.db, ctx.leases),
-      sources: ctx.sources,
-      collectors: ctx.collectors,
-      secretBox: ctx.secretBox,
-      sourceTypes: ctx.sourceTypes,
-      settings,
-      metrics: ctx.metrics,
-      logger: logger.child({ component: 'scheduler' }),
-      leaseMs: tuning.leaseSeconds * 1000,
-      failureBackoff: { baseMs: tuning.runRetryBaseMs, capMs: Math.max(tuning.runRetryBaseMs, 30 * 60_000) },
-    },
+    name: 'source runs',
+    leases: deps.leases,
+    leaseMs: deps.leaseMs,
+    logger: deps.logger,
     pollMs: tuning.schedulerPollMs,
-    maxConcurrentRuns: tuning.maxConcurrentRuns,
+    maxConcurrent: tuning.maxConcurrentRuns,
+    execute: (claim, stopSignal) => executeRun(claim, deps, stopSignal),
   })
 }
 

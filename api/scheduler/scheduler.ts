@@ -1,20 +1,28 @@
-// The run loop of one replica. Every poll it claims due sources up to its concurrency limit and
-// runs them. Replicas coordinate only through Postgres (the lease rows), so any number can run, and
-// OPENC2C_SCHEDULER=off gives an API-only replica. Retention has its own timer (retention.ts), so
-// neither delays the other.
-import { executeRun, newWorkerId, type RunDeps, type RunOutcome } from './source-run.js'
+// The claim loop of one replica, for whatever is leased: source runs (source-run.ts) and destination
+// deliveries (delivery-session.ts) each get one. Every poll it claims due rows up to its concurrency
+// limit and works on each until its end. Replicas coordinate only through Postgres (the lease rows),
+// so any number can run, and OPENC2C_SCHEDULER=off gives an API-only replica. Retention has its own
+// timer (retention.ts), so neither delays the other.
+import crypto from 'node:crypto'
+import type { Logger } from 'pino'
+import type { Claim, Leases } from '../store/leases-repository.js'
 
 export interface SchedulerOptions {
-  /** What every run needs; the scheduler claims through deps.leases and logs to deps.logger. */
-  deps: RunDeps
+  /** What the loop claims ("source runs", "deliveries"), for its log lines. */
+  name: string
+  leases: Leases
+  leaseMs: number
+  logger: Logger
   pollMs: number
-  maxConcurrentRuns: number
+  maxConcurrent: number
+  /** Works on one claim until it ends; `stopSignal` aborts when the service stops. */
+  execute(claim: Claim, stopSignal: AbortSignal): Promise<unknown>
   owner?: string
 }
 
 export class Scheduler {
   readonly owner: string
-  readonly #running = new Map<number, Promise<RunOutcome>>()
+  readonly #running = new Map<number, Promise<unknown>>()
   readonly #stop = new AbortController()
   #timer: NodeJS.Timeout | undefined
   #ticking: Promise<void> | undefined
@@ -26,7 +34,8 @@ export class Scheduler {
   }
 
   start(): void {
-    this.options.deps.logger.info({ owner: this.owner, pollMs: this.options.pollMs, maxConcurrentRuns: this.options.maxConcurrentRuns }, 'scheduler started')
+    const { logger, name, pollMs, maxConcurrent } = this.options
+    logger.info({ owner: this.owner, pollMs, maxConcurrent }, `${name}: scheduler started`)
     this.#schedule(0)
   }
 
@@ -46,7 +55,8 @@ export class Scheduler {
     await Promise.allSettled(this.#running.values())
   }
 
-  get runningSources(): number[] {
+  /** Ids of what this replica is working on now. */
+  get runningIds(): number[] {
     return [...this.#running.keys()]
   }
 
@@ -59,7 +69,7 @@ export class Scheduler {
       }
       this.#wokenDuringTick = false
       this.#ticking = this.tick()
-        .catch((err) => this.options.deps.logger.error({ err }, 'scheduler tick failed'))
+        .catch((err) => this.options.logger.error({ err }, `${this.options.name}: scheduler tick failed`))
         .finally(() => {
           this.#ticking = undefined
           if (!this.#stop.signal.aborted) this.#schedule(this.#wokenDuringTick ? 0 : this.options.pollMs)
@@ -69,16 +79,20 @@ export class Scheduler {
 
   /** One poll: claim what is due (up to the limit) and start it. */
   async tick(): Promise<void> {
-    const { deps } = this.options
-    while (!this.#stop.signal.aborted && this.#running.size < this.options.maxConcurrentRuns) {
-      const claim = await deps.leases.claim(this.owner, deps.leaseMs, [...this.#running.keys()])
+    const { leases, leaseMs } = this.options
+    while (!this.#stop.signal.aborted && this.#running.size < this.options.maxConcurrent) {
+      const claim = await leases.claim(this.owner, leaseMs, [...this.#running.keys()])
       if (!claim) break
-      const run: Promise<RunOutcome> = executeRun(claim, deps, this.#stop.signal).finally(() => {
-        if (this.#running.get(claim.sourceId) === run) this.#running.delete(claim.sourceId)
-        // A free slot may take the next due source right away.
+      const work: Promise<unknown> = this.options.execute(claim, this.#stop.signal).finally(() => {
+        if (this.#running.get(claim.id) === work) this.#running.delete(claim.id)
+        // A free slot may take the next due row right away.
         if (!this.#stop.signal.aborted) this.wake()
       })
-      this.#running.set(claim.sourceId, run)
+      this.#running.set(claim.id, work)
     }
   }
+}
+
+export function newWorkerId(): string {
+  return `${process.pid}-${crypto.randomBytes(4).toString('hex')}`
 }

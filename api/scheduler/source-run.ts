@@ -1,6 +1,5 @@
 // Executes one claimed run: keeps the lease alive, moves the source state, calls the source type's
 // run, and records the outcome. A lost lease aborts the run, and nothing after that point commits.
-import crypto from 'node:crypto'
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import type { Logger } from 'pino'
@@ -44,7 +43,7 @@ export type RunOutcome = 'succeeded' | 'failed' | 'lease_lost' | 'stopped' | 'go
  */
 export async function executeRun(claim: Claim, deps: RunDeps, stopSignal: AbortSignal): Promise<RunOutcome> {
   const { leases, ingest, logger: baseLogger, metrics } = deps
-  const logger = baseLogger.child({ sourceId: claim.sourceId, generation: claim.generation })
+  const logger = baseLogger.child({ sourceId: claim.id, generation: claim.generation })
   const started = Date.now()
   const controller = new AbortController()
   const onStop = () => controller.abort(new Error('the service is stopping'))
@@ -56,7 +55,7 @@ export async function executeRun(claim: Claim, deps: RunDeps, stopSignal: AbortS
   const renewal = setInterval(() => {
     leases.renew(claim, deps.leaseMs).then(
       (held) => {
-        if (!held) controller.abort(new LeaseLostError(claim.sourceId))
+        if (!held) controller.abort(new LeaseLostError(claim.id))
       },
       (err) => logger.warn({ err }, 'lease renewal failed; retrying'),
     )
@@ -72,7 +71,7 @@ export async function executeRun(claim: Claim, deps: RunDeps, stopSignal: AbortS
   let intervalMs = HOUR_MS
   try {
     controller.signal.throwIfAborted()
-    const source = await deps.sources.getById(claim.sourceId)
+    const source = await deps.sources.getById(claim.id)
     const collector = source && (await deps.collectors.get(source.collectorId))
     if (!source || !collector) {
       // Deleted: its lease row went with it, so this releases nothing unless it is still there.
@@ -115,7 +114,7 @@ export async function executeRun(claim: Claim, deps: RunDeps, stopSignal: AbortS
         await fs.mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE })
         return dir
       },
-      loadPosition: (stream) => ingest.loadPosition(claim.sourceId, stream),
+      loadPosition: (stream) => ingest.loadPosition(claim.id, stream),
       commit: async (batch) => {
         const result = await ingest.commit(claim, thisRun, { ...batch, metadataId })
         const labels = { source_id: sourceLabel, stream: batch.stream }
@@ -145,9 +144,9 @@ export async function executeRun(claim: Claim, deps: RunDeps, stopSignal: AbortS
   } finally {
     clearInterval(renewal)
     stopSignal.removeEventListener('abort', onStop)
-    metrics.runs.inc({ source_id: String(claim.sourceId), outcome })
-    metrics.runDuration.observe({ source_id: String(claim.sourceId), outcome }, (Date.now() - started) / 1000)
-    baseLogger.info({ sourceId: claim.sourceId, outcome, ms: Date.now() - started }, 'run ended')
+    metrics.runs.inc({ source_id: String(claim.id), outcome })
+    metrics.runDuration.observe({ source_id: String(claim.id), outcome }, (Date.now() - started) / 1000)
+    baseLogger.info({ sourceId: claim.id, outcome, ms: Date.now() - started }, 'run ended')
   }
   return outcome
 }
@@ -208,8 +207,4 @@ async function handleFailure(err: unknown, f: FailureContext): Promise<RunOutcom
     logger.error({ err: writeErr }, 'could not record the failed run')
   }
   return 'failed'
-}
-
-export function newWorkerId(): string {
-  return `${process.pid}-${crypto.randomBytes(4).toString('hex')}`
 }

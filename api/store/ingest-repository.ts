@@ -85,10 +85,10 @@ export class IngestRepository {
       await this.leases.fence(trx, lease)
       await sql`
         update source_runs set status = 'interrupted', finished_at = now()
-        where source_id = ${lease.sourceId} and status = 'running' and generation < ${lease.generation}`.execute(trx)
+        where source_id = ${lease.id} and status = 'running' and generation < ${lease.generation}`.execute(trx)
       const row = await trx
         .insertInto('source_runs')
-        .values({ source_id: lease.sourceId, generation: lease.generation, owner: lease.owner, errors: '[]' })
+        .values({ source_id: lease.id, generation: lease.generation, owner: lease.owner, errors: '[]' })
         .returning('id')
         .executeTakeFirstOrThrow()
       return Number(row.id)
@@ -100,7 +100,7 @@ export class IngestRepository {
       await this.leases.fence(trx, lease)
       let stored = 0
       if (batch.events.length > 0) {
-        const result = await trx.executeQuery<{ n: number }>(insertEventsQuery(lease.sourceId, batch))
+        const result = await trx.executeQuery<{ n: number }>(insertEventsQuery(lease.id, batch))
         stored = Number(result.rows[0]?.n ?? 0)
       }
       let quarantined = 0
@@ -109,7 +109,7 @@ export class IngestRepository {
         const inserted = await sql<{ n: number }>`
           with ins as (
             insert into quarantined_records (source_id, stream, origin, position, reason, raw, raw_bytes)
-            select ${lease.sourceId}, ${batch.stream}, ${batch.origin}, q.position, q.reason, q.raw, q.raw_bytes
+            select ${lease.id}, ${batch.stream}, ${batch.origin}, q.position, q.reason, q.raw, q.raw_bytes
             from unnest(${q.map((r) => storableRaw(r.position))}::text[], ${q.map((r) => r.reason)}::text[],
                         ${q.map((r) => storableRaw(r.raw))}::text[], ${q.map((r) => r.rawBytes)}::bigint[]) as q(position, reason, raw, raw_bytes)
             on conflict (source_id, stream, origin, position) do nothing
@@ -119,7 +119,7 @@ export class IngestRepository {
         quarantined = Number(inserted.rows[0]?.n ?? 0)
       }
       const duplicates = batch.events.length - stored
-      await upsertPosition(trx, lease.sourceId, batch.stream, batch.position)
+      await upsertPosition(trx, lease.id, batch.stream, batch.position)
       await sql`
         update source_runs
         set origins = origins + ${batch.originsCompleted}, events_stored = events_stored + ${stored},
@@ -130,7 +130,7 @@ export class IngestRepository {
           update source_leases
           set newest_event_at = greatest(newest_event_at, ${batch.newestEventAt ?? null}::timestamptz),
               quarantined_records = quarantined_records + ${quarantined}
-          where source_id = ${lease.sourceId}`.execute(trx)
+          where source_id = ${lease.id}`.execute(trx)
       }
       return { stored, duplicates, quarantined }
     })
@@ -140,7 +140,7 @@ export class IngestRepository {
   async savePosition(lease: LeaseHandle, stream: string, position: unknown): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
       await this.leases.fence(trx, lease)
-      await upsertPosition(trx, lease.sourceId, stream, position)
+      await upsertPosition(trx, lease.id, stream, position)
     })
   }
 

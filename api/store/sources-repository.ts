@@ -147,7 +147,7 @@ export class SourcesRepository {
       const updated = await trx
         .updateTable('sources')
         .set({ state: state.state, error_type: state.errorType ?? null, error_code: state.errorCode ?? null, error_info: state.errorInfo ?? null })
-        .where('id', '=', lease.sourceId)
+        .where('id', '=', lease.id)
         .where('version', '=', configVersion)
         .returning('id')
         .executeTakeFirst()

@@ -52,7 +52,7 @@ export async function openStore(collectorName: string): Promise<StoreFixture> {
     async claimOnly(id, owner = 'worker') {
       await onlyDue([id])
       const claim = await leases.claim(owner, 60_000)
-      if (claim?.sourceId !== id) throw new Error(`expected to claim source ${id}, got ${claim?.sourceId}`)
+      if (claim?.id !== id) throw new Error(`expected to claim source ${id}, got ${claim?.id}`)
       return claim
     },
     close: () => t.close(),

@@ -5,7 +5,6 @@ import pino from 'pino'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { RetentionPruner } from '../../../api/scheduler/retention.js'
 import { Scheduler } from '../../../api/scheduler/scheduler.js'
-import type { RunDeps } from '../../../api/scheduler/source-run.js'
 import type { Claim, LeasesRepository } from '../../../api/store/leases-repository.js'
 import { type Collecting, makeDue, startCollecting } from '../../helpers/collecting.js'
 import { startTestService, type TestService } from '../../helpers/app.js'
@@ -66,7 +65,7 @@ describe('scheduler', () => {
     const ids = [await c.createSource(), await c.createSource(), await c.createSource(), await c.createSource()]
     let maxRunning = 0
     await c.waitFor(async () => {
-      maxRunning = Math.max(maxRunning, c!.t.service.scheduler!.runningSources.length)
+      maxRunning = Math.max(maxRunning, c!.t.service.scheduler!.runningIds.length)
       const runs = await Promise.all(ids.map((id) => c!.runs(id)))
       return runs.every((r) => r.some((run: any) => run.status === 'succeeded'))
     }, 'all four sources to finish a run', 60_000)
@@ -183,9 +182,13 @@ describe('scheduler', () => {
 /** A Scheduler over stub leases, for what happens between ticks. */
 function stubScheduler(claim: LeasesRepository['claim'], pollMs = 60_000): Scheduler {
   return new Scheduler({
-    deps: { leaseMs: 60_000, leases: { claim } as LeasesRepository, logger: pino({ level: 'silent' }) } as RunDeps,
+    name: 'test',
+    leases: { claim } as LeasesRepository,
+    leaseMs: 60_000,
+    logger: pino({ level: 'silent' }),
     pollMs,
-    maxConcurrentRuns: 1,
+    maxConcurrent: 1,
+    execute: async () => {},
   })
 }
 

@@ -14,7 +14,7 @@ beforeAll(async () => {
 describe('EventsRepository.prune', () => {
   it('prunes by the time an event was stored, not its timestamp, and keeps the quarantine count right', async () => {
     const lease = (await store.leases.claim('w', 60_000))!
-    expect(lease.sourceId).toBe(sourceId)
+    expect(lease.id).toBe(sourceId)
     const runId = await store.ingest.startRun(lease)
     const event = (id: string, occurredAt: string) => ({ eventId: id, type: 'AUDIT_LOG', occurredAt, raw: JSON.stringify({ event_id: id }) })
     await store.ingest.commit(lease, runId, {

@@ -44,17 +44,17 @@ describe('IngestRepository.commit', () => {
       ],
     })
     expect(await store.ingest.commit(lease, runId, b)).toEqual({ stored: 1, duplicates: 0, quarantined: 3 })
-    const rows = await store.events.quarantined(lease.sourceId, 100, 0)
+    const rows = await store.events.quarantined(lease.id, 100, 0)
     expect(rows.map((r) => [r.stream, r.origin, r.position, r.reason, r.raw, r.rawBytes])).toEqual([
       ['AUDIT_LOG', 'eclf_test', 'line 3', 'no event_id', '{"no":"id"}', 11],
       ['AUDIT_LOG', 'eclf_test', 'line 3, object 2', 'no event_id', '{"event_id":""}', 15],
       ['AUDIT_LOG', 'eclf_test', 'line 4', 'not valid JSON', '{', 1],
     ])
-    expect(await store.ingest.loadPosition(lease.sourceId, 'AUDIT_LOG')).toEqual({ page: 'p1' })
+    expect(await store.ingest.loadPosition(lease.id, 'AUDIT_LOG')).toEqual({ page: 'p1' })
     // Re-committing the same records (a file ingested again) stores and counts nothing twice.
     expect(await store.ingest.commit(lease, runId, b)).toEqual({ stored: 0, duplicates: 1, quarantined: 0 })
-    expect(await store.events.quarantined(lease.sourceId, 100, 0)).toHaveLength(3)
-    expect((await store.leases.view(lease.sourceId))?.quarantinedRecords).toBe(3)
+    expect(await store.events.quarantined(lease.id, 100, 0)).toHaveLength(3)
+    expect((await store.leases.view(lease.id))?.quarantinedRecords).toBe(3)
   })
 
   it('stores a quarantined line holding NUL with each NUL as the \\u0000 escape, and commits the rest of the batch', async () => {
@@ -67,10 +67,10 @@ describe('IngestRepository.commit', () => {
       quarantined: [{ position: 'line 2', reason: 'not valid JSON', raw: withNul, rawBytes: Buffer.byteLength(withNul) }],
     })
     expect(await store.ingest.commit(lease, runId, b)).toEqual({ stored: 1, duplicates: 0, quarantined: 1 })
-    const [row] = await store.events.quarantined(lease.sourceId, 100, 0)
+    const [row] = await store.events.quarantined(lease.id, 100, 0)
     expect(row).toMatchObject({ position: 'line 2', rawBytes: Buffer.byteLength(withNul) })
     expect(row!.raw).toBe(String.raw`{"event_id":"n","text":"a\u0000b\u0000"}`)
-    const page = await store.events.page(lease.sourceId, 0, 10)
+    const page = await store.events.page(lease.id, 0, 10)
     expect(page.events.map((e) => [e.id, e.raw])).toEqual([['e', escaped]])
     expect(JSON.parse(page.events[0]!.raw).text).toBe('a\u0000b')
   })

@@ -64,11 +64,11 @@ describe('LeasesRepository', () => {
     await onlyDue([blocked, normal])
     await sql`update source_leases set blocked = true where source_id = ${blocked}`.execute(store.t.database.db)
     await store.leases.requestRun(requested)
-    expect((await store.leases.claim('w', 60_000))?.sourceId).toBe(requested)
-    expect((await store.leases.claim('w', 60_000))?.sourceId).toBe(normal)
+    expect((await store.leases.claim('w', 60_000))?.id).toBe(requested)
+    expect((await store.leases.claim('w', 60_000))?.id).toBe(normal)
     expect(await store.leases.claim('w', 60_000)).toBeUndefined()
     await store.leases.requestRun(blocked)
-    expect((await store.leases.claim('w', 60_000))?.sourceId).toBe(blocked)
+    expect((await store.leases.claim('w', 60_000))?.id).toBe(blocked)
   })
 
   it('does not hand a caller a source it says it is still running', async () => {
@@ -120,7 +120,7 @@ describe('LeasesRepository', () => {
     await store.leases.requestRun(id)
     expect(await store.leases.release(lease, { nextRunAt: new Date(Date.now() + 3_600_000), blocked: true, consecutiveFailures: 1 })).toBe(true)
     expect(await store.leases.view(id)).toMatchObject({ blocked: false, runRequested: true })
-    expect((await store.leases.claim('w', 60_000))?.sourceId).toBe(id)
+    expect((await store.leases.claim('w', 60_000))?.id).toBe(id)
   })
 
   it('concurrent claimers never claim one source twice', async () => {
@@ -133,7 +133,7 @@ describe('LeasesRepository', () => {
         for (;;) {
           const claim = await store.leases.claim(`worker-${w}`, 60_000)
           if (!claim) return
-          claimed.push(claim.sourceId)
+          claimed.push(claim.id)
         }
       }),
     )

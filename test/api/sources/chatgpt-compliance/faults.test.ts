@@ -276,7 +276,7 @@ describe('credentials and configuration', () => {
     await c.waitFor(async () => c.fake.requestsTo('signed').length > 0, 'the first download')
     expect((await c.t.request('DELETE', c.sourcePath(sourceId))).statusCode).toBe(200)
     // The run notices at its next lease renewal or commit, and asks nothing more upstream.
-    await c.waitFor(async () => (c.t.service.scheduler?.runningSources.length ?? 0) === 0, 'the run to stop', 15_000)
+    await c.waitFor(async () => (c.t.service.scheduler?.runningIds.length ?? 0) === 0, 'the run to stop', 15_000)
     const requests = c.fake.requests.length
     await new Promise((r) => setTimeout(r, 500))
     expect(c.fake.requests.length).toBe(requests)
