@@ -58,7 +58,7 @@ async function storedPerType(api: Api, sourceId: number): Promise<Map<string, nu
   const text: string = await api.call('GET', '/metrics')
   for (const match of text.matchAll(/^openc2c_events_stored_total\{([^}]*)\} (\d+)/gm)) {
     const labels = Object.fromEntries([...match[1]!.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]))
-    if (labels.source_id === String(sourceId)) counts.set(labels.event_type!, Number(match[2]))
+    if (labels.source_id === String(sourceId)) counts.set(labels.stream!, Number(match[2]))
   }
   return counts
 }
