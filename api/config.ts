@@ -3,6 +3,7 @@
 import path from 'node:path'
 import { EnvReader } from './shared/env.js'
 import { builtInSourceTypes } from './sources/registry.js'
+import type { DeliveryTuning } from './scheduler/delivery-session.js'
 import type { SourceTypeDefinition } from './sources/source-type.js'
 
 export interface AppConfig {
@@ -36,6 +37,9 @@ export interface RuntimeTuning {
   remoteTimeouts: { headersMs: number; bodyIdleMs: number }
   /** A run commits after this many records or bytes of raw text, whichever comes first. */
   batch: { maxRecords: number; maxBytes: number }
+  /** Destinations one replica delivers to at once. */
+  maxConcurrentDeliveries: number
+  delivery: DeliveryTuning
 }
 
 export class ConfigError extends Error {
@@ -110,6 +114,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     // into JS buffers (the protocol message, then copied into the WASM heap) that live in the
     // service process until collected, so batches there are a quarter of that size.
     batch: databaseUrl === undefined ? { maxRecords: 1250, maxBytes: 256 * 1024 } : { maxRecords: 5000, maxBytes: 1024 * 1024 },
+    maxConcurrentDeliveries: integer('OPENC2C_MAX_CONCURRENT_DELIVERIES', 8, 1, 256),
+    delivery: {
+      pollMs: integer('OPENC2C_DELIVERY_POLL_MS', 1000, 10, 600_000),
+      lingerMs: integer('OPENC2C_DELIVERY_LINGER_MS', 1000, 0, 600_000),
+      // 1000 events or 1 MiB of raw text: Sumo's HTTP source takes at most 1 MB a request, and
+      // Splunk's and Elasticsearch's guidance is a few MB at most.
+      maxEvents: integer('OPENC2C_DELIVERY_BATCH_EVENTS', 1000, 1, 100_000),
+      maxBytes: integer('OPENC2C_DELIVERY_BATCH_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
+      ackPollMs: integer('OPENC2C_DELIVERY_ACK_POLL_MS', 2000, 10, 600_000),
+      // Splunk indexes within seconds; five minutes without an acknowledgement means it is lost.
+      ackTimeoutMs: integer('OPENC2C_DELIVERY_ACK_TIMEOUT_SECONDS', 300, 1, 86_400) * 1000,
+      maxPendingBatches: 8,
+      retry: { baseMs: retryBaseMs, capMs: Math.max(retryBaseMs, 60_000), maxRetryAfterMs: 300_000 },
+      timeouts: { headersMs: integer('OPENC2C_DELIVERY_TIMEOUT_MS', 30_000, 100, 600_000), bodyIdleMs: integer('OPENC2C_DELIVERY_TIMEOUT_MS', 30_000, 100, 600_000) },
+    },
   }
 
   const sourceTypeSettings = new Map<string, unknown>()

@@ -62,6 +62,50 @@ export class RuntimeMetrics {
     registers: [this.registry],
   })
 
+  readonly destinationEventsDelivered = new Counter({
+    name: 'openc2c_destination_events_delivered_total',
+    help: 'Events a destination delivered (acknowledged by the receiver), by this replica',
+    labelNames: ['destination_id', 'destination', 'type'] as const,
+    registers: [this.registry],
+  })
+  readonly destinationDeadLetters = new Counter({
+    name: 'openc2c_destination_dead_letters_total',
+    help: 'Events a receiver refused for good (kept as dead letters), by this replica',
+    labelNames: ['destination_id', 'destination', 'type'] as const,
+    registers: [this.registry],
+  })
+  readonly destinationRequestDuration = new Histogram({
+    name: 'openc2c_destination_request_duration_seconds',
+    help: 'Requests to receivers, by outcome (ok, refused, retry, config, too_large, awaiting_ack)',
+    labelNames: ['destination_id', 'type', 'outcome'] as const,
+    buckets: [0.005, 0.025, 0.1, 0.25, 1, 2.5, 10, 30, 60],
+    registers: [this.registry],
+  })
+  readonly destinationLagSeconds = new Gauge({
+    name: 'openc2c_destination_lag_seconds',
+    help: 'How long the oldest matching event not yet delivered has waited, per destination',
+    labelNames: ['destination_id', 'destination'] as const,
+    registers: [this.registry],
+  })
+  readonly destinationLagEvents = new Gauge({
+    name: 'openc2c_destination_lag_events',
+    help: 'Matching events stored and not yet delivered, per destination',
+    labelNames: ['destination_id', 'destination'] as const,
+    registers: [this.registry],
+  })
+  readonly destinationState = new Gauge({
+    name: 'openc2c_destination_state',
+    help: 'Destination state: 1 for the current state of each destination',
+    labelNames: ['destination_id', 'destination', 'state', 'error_type'] as const,
+    registers: [this.registry],
+  })
+  readonly retentionHeldEvents = new Gauge({
+    name: 'openc2c_retention_held_events',
+    help: 'Events older than the retention period kept because this destination has not delivered them yet',
+    labelNames: ['destination_id', 'destination'] as const,
+    registers: [this.registry],
+  })
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'openc2c_' })
   }

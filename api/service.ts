@@ -13,10 +13,14 @@ import { createLogger } from './logger.js'
 import { RuntimeMetrics } from './metrics.js'
 import { RetentionPruner } from './scheduler/retention.js'
 import { Scheduler } from './scheduler/scheduler.js'
+import { type DeliveryDeps, runDeliverySession } from './scheduler/delivery-session.js'
 import { executeRun, type RunDeps } from './scheduler/source-run.js'
 import { builtInSourceTypes, SourceTypes } from './sources/registry.js'
 import type { RuntimeSettings, SourceTypeDefinition } from './sources/source-type.js'
 import { CollectorsRepository } from './store/collectors-repository.js'
+import { DeadLettersRepository } from './store/dead-letters-repository.js'
+import { DeliveryRepository } from './store/delivery-repository.js'
+import { DestinationsRepository } from './store/destinations-repository.js'
 import { prepareDataDir, PRIVATE_DIR_MODE } from './store/data-dir.js'
 import { type Database, openDatabase } from './store/database.js'
 import { EventsRepository } from './store/events-repository.js'
@@ -42,6 +46,8 @@ export interface Service {
   app: FastifyInstance
   /** Undefined on an API-only replica (OPENC2C_SCHEDULER=off). */
   scheduler: Scheduler | undefined
+  /** Delivery to destinations; beside the scheduler (undefined when it is off). */
+  deliveries: Scheduler | undefined
   /** Retention pruning; runs beside the scheduler (undefined when it is off). */
   retention: RetentionPruner | undefined
   /** Listens on config.host:config.port, then starts the scheduler; resolves with the address. */
@@ -69,6 +75,7 @@ export interface BuildServiceOptions {
 export function createAppContext(database: Database, secretBox: SecretBox, metrics = new RuntimeMetrics(), sourceTypes?: SourceTypes): AppContext {
   const leases = new LeasesRepository(database.db)
   const sources = new SourcesRepository(database.db, leases)
+  const destinations = new DestinationsRepository(database.db)
   return {
     sourceTypes: sourceTypes ?? new SourceTypes(builtInSourceTypes, loadConfig({}).sourceTypeSettings, metrics.registry),
     database,
@@ -79,7 +86,12 @@ export function createAppContext(database: Database, secretBox: SecretBox, metri
     events: new EventsRepository(database.db),
     secretBox,
     metrics,
+    destinations,
+    retentionDays: 30,
+    delivery: new DeliveryRepository(database.db, destinations.leases),
+    deadLetters: new DeadLettersRepository(database.db, destinations.leases),
     wakeScheduler: () => {},
+    wakeDeliveries: () => {},
   }
 }
 
@@ -97,12 +109,15 @@ export async function buildService(config: AppConfig, options: BuildServiceOptio
     const metrics = new RuntimeMetrics()
     const sourceTypes = new SourceTypes(options.sourceTypes ?? builtInSourceTypes, config.sourceTypeSettings, metrics.registry)
     const ctx = createAppContext(database, secretBox, metrics, sourceTypes)
+    ctx.retentionDays = config.eventRetentionDays
     // Listen before anything else runs: on PGlite the LISTEN must not land inside a transaction.
     const feed = await database.changeFeed(SOURCE_CHANGES_CHANNEL, logger)
     ctx.sourceReads = new SourceCache(ctx.sources, feed)
     const spoolDir = config.schedulerEnabled ? await prepareSpool(config.dataDir) : undefined
     const scheduler = spoolDir ? createScheduler(config, ctx, logger, spoolDir) : undefined
     if (scheduler) ctx.wakeScheduler = () => scheduler.wake()
+    const deliveries = config.schedulerEnabled ? createDeliveries(config, ctx, logger) : undefined
+    if (deliveries) ctx.wakeDeliveries = () => deliveries.wake()
     const retention = scheduler
       ? new RetentionPruner({ events: ctx.events, logger: logger.child({ component: 'retention' }), retentionDays: config.eventRetentionDays, everyMs: 60 * 60_000 })
       : undefined
@@ -119,16 +134,18 @@ export async function buildService(config: AppConfig, options: BuildServiceOptio
       database,
       app,
       scheduler,
+      deliveries,
       retention,
       async start() {
         const address = await app.listen({ port: config.port, host: config.host })
         logger.info({ address, database: database.kind, scheduler: scheduler ? 'on' : 'off' }, 'openc2c listening')
         scheduler?.start()
+        deliveries?.start()
         retention?.start()
         return address
       },
       async stop() {
-        await scheduler?.stop()
+        await Promise.all([scheduler?.stop(), deliveries?.stop()])
         await retention?.stop()
         if (spoolDir) await fs.rm(spoolDir, { recursive: true, force: true }).catch(() => {})
         await app.close()
@@ -204,6 +221,31 @@ function createScheduler(config: AppConfig, ctx: AppContext, logger: Logger, spo
     pollMs: tuning.schedulerPollMs,
     maxConcurrent: tuning.maxConcurrentRuns,
     execute: (claim, stopSignal) => executeRun(claim, deps, stopSignal),
+  })
+}
+
+function createDeliveries(config: AppConfig, ctx: AppContext, logger: Logger): Scheduler {
+  const tuning = config.runtime
+  const deps: DeliveryDeps = {
+    destinations: ctx.destinations,
+    delivery: ctx.delivery,
+    deadLetters: ctx.deadLetters,
+    leases: ctx.destinations.leases,
+    secretBox: ctx.secretBox,
+    sourceTypes: ctx.sourceTypes,
+    metrics: ctx.metrics,
+    logger: logger.child({ component: 'delivery' }),
+    leaseMs: tuning.leaseSeconds * 1000,
+    tuning: tuning.delivery,
+  }
+  return new Scheduler({
+    name: 'deliveries',
+    leases: deps.leases,
+    leaseMs: deps.leaseMs,
+    logger: deps.logger,
+    pollMs: tuning.schedulerPollMs,
+    maxConcurrent: tuning.maxConcurrentDeliveries,
+    execute: (claim, stopSignal) => runDeliverySession(claim, deps, stopSignal),
   })
 }
 

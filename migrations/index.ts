@@ -6,6 +6,7 @@ import * as m0002 from './0002-runtime.js'
 import * as m0003 from './0003-source-change-notifications.js'
 import * as m0004 from './0004-quarantine-parts-and-event-indexes.js'
 import * as m0005 from './0005-source-progress-and-origins.js'
+import * as m0006 from './0006-destinations.js'
 
 export const migrations: Record<string, Migration> = {
   '0001-collectors-and-sources': m0001,
@@ -13,4 +14,5 @@ export const migrations: Record<string, Migration> = {
   '0003-source-change-notifications': m0003,
   '0004-quarantine-parts-and-event-indexes': m0004,
   '0005-source-progress-and-origins': m0005,
+  '0006-destinations': m0006,
 }

@@ -36,6 +36,10 @@ export const Errors = {
     new ApiError(404, 'collectors.collector.invalid', `The specified collector name is invalid. No collector is named ${JSON.stringify(name)}.`),
   sourceNotFound: (id: string | number) =>
     new ApiError(404, 'collectors.source.invalid', `The specified source ID is invalid. No source with id ${JSON.stringify(String(id))} in this collector.`),
+  destinationNotFound: (id: string | number) =>
+    new ApiError(404, 'destinations.destination.invalid', `The specified destination ID is invalid. No destination has id ${JSON.stringify(String(id))}.`),
+  duplicateDestinationName: (name: string) =>
+    new ApiError(400, 'destinations.validation.name.duplicate', `A destination named ${JSON.stringify(name)} already exists.`, [{ path: '$.destination.name', message: 'must be unique' }]),
   duplicateName: (kind: 'collector' | 'source', name: string, path: string) =>
     new ApiError(
       400,

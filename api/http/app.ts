@@ -6,7 +6,9 @@ import type { TSchema } from '@sinclair/typebox'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, LogController } from 'fastify'
 import { CollectorInput, Collector } from '../../schemas/collector.js'
 import { ErrorBody, ValidationIssue } from '../../schemas/error-body.js'
+import { DeliveryInfo, Destination, DestinationFilter, DestinationInput, DestinationState } from '../../schemas/destination.js'
 import { SourceCollection, SourceInput, Source, SourceState } from '../../schemas/source.js'
+import { destinationKinds } from '../destinations/registry.js'
 import { CredentialVerifier } from '../store/credentials.js'
 import { bodyAjv, paramsAjv } from '../validation.js'
 import type { AppContext } from './context.js'
@@ -16,6 +18,7 @@ import { authPlugin, type FailedAuthLimiter } from './plugins/auth.js'
 import { errorsPlugin } from './plugins/error-handler.js'
 import { ALIAS_PREFIX, API_PREFIX, openapiPlugin } from './plugins/openapi.js'
 import { collectorRoutes } from './routes/collectors.js'
+import { destinationRoutes } from './routes/destinations.js'
 import { healthRoutes } from './routes/health.js'
 import { metricsRoutes } from './routes/metrics.js'
 import { sourceActivityRoutes } from './routes/source-activity.js'
@@ -36,7 +39,22 @@ export interface BuildAppOptions {
   authLimiter?: FailedAuthLimiter
 }
 
-const SHARED_SCHEMAS = [ValidationIssue, ErrorBody, CollectorInput, Collector, SourceState, SourceCollection, SourceInput, Source]
+const SHARED_SCHEMAS = [
+  ValidationIssue,
+  ErrorBody,
+  CollectorInput,
+  Collector,
+  SourceState,
+  SourceCollection,
+  SourceInput,
+  Source,
+  DestinationFilter,
+  DestinationInput,
+  DestinationState,
+  DeliveryInfo,
+  Destination,
+  ...[...destinationKinds.values()].map((k) => k.configSchema),
+]
 
 /** The API's shared schemas and each source type's config schema, by $id. */
 function sharedSchemas(ctx: AppContext): TSchema[] {
@@ -101,6 +119,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
         await api.register(collectorRoutes)
         await api.register(sourceRoutes)
         await api.register(sourceActivityRoutes)
+        await api.register(destinationRoutes)
       },
       { prefix },
     )

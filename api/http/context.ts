@@ -2,6 +2,9 @@
 import type { RuntimeMetrics } from '../metrics.js'
 import type { SourceTypes } from '../sources/registry.js'
 import type { CollectorsRepository } from '../store/collectors-repository.js'
+import type { DeadLettersRepository } from '../store/dead-letters-repository.js'
+import type { DeliveryRepository } from '../store/delivery-repository.js'
+import type { DestinationsRepository } from '../store/destinations-repository.js'
 import type { Database } from '../store/database.js'
 import type { EventsRepository } from '../store/events-repository.js'
 import type { LeasesRepository } from '../store/leases-repository.js'
@@ -15,13 +18,20 @@ export interface AppContext {
   sources: SourcesRepository
   leases: LeasesRepository
   events: EventsRepository
+  destinations: DestinationsRepository
+  delivery: DeliveryRepository
+  deadLetters: DeadLettersRepository
   secretBox: SecretBox
+  /** OPENC2C_EVENT_RETENTION_DAYS, for what /metrics says retention holds back. */
+  retentionDays: number
   sourceTypes: SourceTypes
   metrics: RuntimeMetrics
   /** Reads a source for GET; a coherent cache in the service, the repository itself otherwise (whose peek finds nothing). */
   sourceReads: Pick<SourceCache, 'peek' | 'get' | 'invalidate' | 'clear'>
   /** Asks this replica's scheduler to claim due sources now (no-op on an API-only replica). */
   wakeScheduler(): void
+  /** Asks this replica's delivery loop to claim due destinations now (no-op on an API-only replica). */
+  wakeDeliveries(): void
 }
 
 declare module 'fastify' {

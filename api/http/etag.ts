@@ -4,7 +4,7 @@
 import crypto from 'node:crypto'
 import { Errors } from './api-error.js'
 
-export type EntityKind = 'collector' | 'source'
+export type EntityKind = 'collector' | 'source' | 'destination'
 
 export function etagOf(kind: EntityKind, id: number, version: number): string {
   return `"${crypto.createHash('md5').update(`${kind}:${id}:${version}`).digest('hex')}"`

@@ -17,6 +17,7 @@ import { type Claim, LeaseLostError, type LeasesRepository } from '../store/leas
 import type { SecretBox } from '../store/secrets.js'
 import type { SourcesRepository } from '../store/sources-repository.js'
 import type { RunError } from '../store/tables.js'
+import { keepLease } from './lease-keeper.js'
 
 export interface RunDeps {
   leases: LeasesRepository
@@ -51,15 +52,7 @@ export async function executeRun(claim: Claim, deps: RunDeps, stopSignal: AbortS
   // A claim that lands after stop() was called (it was in flight) must not start upstream work:
   // an already aborted signal never fires 'abort' again.
   if (stopSignal.aborted) onStop()
-  // Renew at a third of the lease, so two renewals can fail before another replica may claim it.
-  const renewal = setInterval(() => {
-    leases.renew(claim, deps.leaseMs).then(
-      (held) => {
-        if (!held) controller.abort(new LeaseLostError(claim.id))
-      },
-      (err) => logger.warn({ err }, 'lease renewal failed; retrying'),
-    )
-  }, Math.max(100, Math.floor(deps.leaseMs / 3)))
+  const stopRenewing = keepLease(leases, claim, deps.leaseMs, controller, logger)
 
   const errors: RunError[] = []
   const recordError = (error: Omit<RunError, 'at'>) => {
@@ -142,7 +135,7 @@ export async function executeRun(claim: Claim, deps: RunDeps, stopSignal: AbortS
   } catch (err) {
     outcome = await handleFailure(err, { claim, deps, controller, runId, configVersion, errors, recordError, intervalMs, logger })
   } finally {
-    clearInterval(renewal)
+    stopRenewing()
     stopSignal.removeEventListener('abort', onStop)
     metrics.runs.inc({ source_id: String(claim.id), outcome })
     metrics.runDuration.observe({ source_id: String(claim.id), outcome }, (Date.now() - started) / 1000)

@@ -37,4 +37,11 @@ export class SourceTypes {
   all(): SourceTypeDefinition[] {
     return [...this.#definitions.values()]
   }
+
+  /** The stored event type names `names` stand for: each name itself, and what it is a short name of. */
+  expandEventTypes(names: readonly string[]): string[] {
+    const expanded = new Set(names)
+    for (const name of names) for (const type of this.#definitions.values()) if (type.eventTypeAliases?.[name]) expanded.add(type.eventTypeAliases[name])
+    return [...expanded]
+  }
 }

@@ -17,6 +17,11 @@ export interface SourceTypeDefinition<Settings = unknown> extends ConfigurableKi
   /** Hours between runs for this config. */
   pollingIntervalHours(config: Record<string, unknown>): number
   /**
+   * Short names users may give for the event types this type stores (e.g. CONVERSATION for
+   * CONVERSATION_MESSAGE): a destination's filter accepts either.
+   */
+  readonly eventTypeAliases?: Readonly<Record<string, string>>
+  /**
    * The type's operator settings (never per source), read from the environment as the service
    * starts. Problems go to `env.problems`, each naming its variable.
    */

@@ -1,6 +1,7 @@
 // All SQL that reads the event store (the read API) and prunes it (retention, which also keeps the
 // per-source quarantine count in source_leases in step).
 import { type Kysely, sql } from 'kysely'
+import { isoMicros } from './sql-time.js'
 import type { RunError, Tables } from './tables.js'
 
 export interface StoredEvent {
@@ -40,7 +41,13 @@ export interface QuarantinedRow {
 }
 
 const PRUNE_BATCH = 10_000
-const ISO_MICROS = `'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'`
+
+/** Joins `s` (sources) to each destination `d` whose collector and source filters match it. */
+const matchingSources = sql`
+  join sources s on (json_array_length(coalesce(d.filter->'collectorIds', '[]'::json)) = 0
+                     or s.collector_id in (select json_array_elements_text(d.filter->'collectorIds')::bigint))
+                and (json_array_length(coalesce(d.filter->'sourceIds', '[]'::json)) = 0
+                     or s.id in (select json_array_elements_text(d.filter->'sourceIds')::bigint))`
 
 export class EventsRepository {
   constructor(private readonly db: Kysely<Tables>) {}
@@ -49,8 +56,8 @@ export class EventsRepository {
   async page(sourceId: number, afterSeq: number, limit: number): Promise<{ events: StoredEvent[]; next: number | null }> {
     const result = await sql<{ event_id: string; seq: number; event_type: string; ts: string; received: string; metadata: Record<string, unknown>; raw: string }>`
       select e.event_id, e.seq, e.event_type,
-             to_char(e.occurred_at at time zone 'UTC', ${sql.raw(ISO_MICROS)}) as ts,
-             to_char(e.received_at at time zone 'UTC', ${sql.raw(ISO_MICROS)}) as received,
+             ${isoMicros('e.occurred_at')} as ts,
+             ${isoMicros('e.received_at')} as received,
              m.metadata, e.raw
       from events e join event_metadata m on m.id = e.metadata_id
       where e.source_id = ${sourceId} and e.seq > ${afterSeq}
@@ -66,8 +73,8 @@ export class EventsRepository {
   async runs(sourceId: number, limit: number): Promise<RunRow[]> {
     const result = await sql<{ id: number; status: string; started: string; finished: string | null; origins: number; events_stored: number; duplicates_skipped: number; quarantined: number; errors: RunError[] }>`
       select id, status, origins, events_stored, duplicates_skipped, quarantined, errors,
-             to_char(started_at at time zone 'UTC', ${sql.raw(ISO_MICROS)}) as started,
-             to_char(finished_at at time zone 'UTC', ${sql.raw(ISO_MICROS)}) as finished
+             ${isoMicros('started_at')} as started,
+             ${isoMicros('finished_at')} as finished
       from source_runs where source_id = ${sourceId} order by id desc limit ${limit}`.execute(this.db)
     return result.rows.map((r) => ({
       id: Number(r.id),
@@ -85,7 +92,7 @@ export class EventsRepository {
   async quarantined(sourceId: number, limit: number, offset: number): Promise<QuarantinedRow[]> {
     const result = await sql<{ stream: string; origin: string; position: string; reason: string; raw: string; raw_bytes: number; at: string }>`
       select stream, origin, position, reason, raw, raw_bytes,
-             to_char(created_at at time zone 'UTC', ${sql.raw(ISO_MICROS)}) as at
+             ${isoMicros('created_at')} as at
       from quarantined_records where source_id = ${sourceId}
       order by seq limit ${limit} offset ${offset}`.execute(this.db)
     return result.rows.map((r) => ({
@@ -106,13 +113,29 @@ export class EventsRepository {
    * and with it its dedupe record (the primary key), so the platform's next redelivery of it would
    * be stored again. Events go in batches so no transaction grows with the table; `signal` stops
    * between batches (shutdown), leaving the rest for the next prune.
+   *
+   * Retention waits for delivery: an event an enabled destination has not delivered yet (above its
+   * cursor on the event's source, for every destination whose collector and source filters match) or
+   * holds as a dead letter stays. Its type and category filters are not applied here: a destination's
+   * cursor passes over the events they skip as it catches up, so holding them until then is enough.
    */
   async prune(retentionDays: number, signal?: AbortSignal): Promise<{ events: number; quarantined: number; runs: number }> {
     const cutoff = sql`now() - ${retentionDays} * interval '1 day'`
     let events = 0
     for (;;) {
       const result = await sql`
-        delete from events where ctid in (select ctid from events where received_at < ${cutoff} limit ${PRUNE_BATCH})`.execute(this.db)
+        with holds as (
+          select s.id as source_id, min(coalesce(c.delivered_seq, d.start_seq)) as hold
+          from destinations d ${matchingSources} left join destination_cursors c on c.destination_id = d.id and c.source_id = s.id
+          where d.enabled group by s.id
+        )
+        delete from events where ctid in (
+          select e.ctid from events e left join holds h on h.source_id = e.source_id
+          where e.received_at < ${cutoff} and (h.hold is null or e.seq <= h.hold)
+            and not exists (
+              select 1 from dead_letters l join destinations d on d.id = l.destination_id and d.enabled
+              where l.source_id = e.source_id and l.event_id = e.event_id)
+          limit ${PRUNE_BATCH})`.execute(this.db)
       const n = Number(result.numAffectedRows ?? 0n)
       events += n
       if (n < PRUNE_BATCH) break
@@ -133,5 +156,17 @@ export class EventsRepository {
       select coalesce(sum(n), 0) as n from per_source`.execute(this.db)
     const runs = await sql`delete from source_runs where finished_at < ${cutoff}`.execute(this.db)
     return { events, quarantined: Number(quarantined.rows[0]?.n ?? 0), runs: Number(runs.numAffectedRows ?? 0n) }
+  }
+
+  /** Per enabled destination: events past the retention period kept only because it has not delivered them. */
+  async heldByDestinations(retentionDays: number): Promise<Map<number, number>> {
+    const result = await sql<{ id: number; n: number }>`
+      select d.id, count(e.seq) as n
+      from destinations d ${matchingSources}
+      left join destination_cursors c on c.destination_id = d.id and c.source_id = s.id
+      join events e on e.source_id = s.id and e.seq > coalesce(c.delivered_seq, d.start_seq)
+                   and e.received_at < now() - ${retentionDays} * interval '1 day'
+      where d.enabled group by d.id`.execute(this.db)
+    return new Map(result.rows.map((r) => [Number(r.id), Number(r.n)]))
   }
 }

@@ -125,6 +125,80 @@ export interface QuarantinedRecordsTable {
   created_at: Timestamp
 }
 
+export interface DestinationsTable {
+  id: Generated<number>
+  name: string
+  type: string
+  enabled: boolean
+  /** The config as sent, with every secret replaced by the mask. */
+  config: Json<Record<string, unknown>>
+  secrets: string | null
+  filter: Json<Record<string, unknown>>
+  start_from: string
+  start_seq: number
+  version: Generated<number>
+  state: string
+  error_type: string | null
+  error_code: string | null
+  error_info: string | null
+  created_at: Timestamp
+  updated_at: Timestamp
+}
+
+export interface DestinationLeasesTable {
+  destination_id: number
+  next_run_at: Timestamp
+  run_requested: Generated<boolean>
+  blocked: Generated<boolean>
+  lease_owner: string | null
+  lease_expires_at: Timestamp | null
+  generation: Generated<number>
+  consecutive_failures: Generated<number>
+  last_started_at: Timestamp | null
+  last_finished_at: Timestamp | null
+  last_success_at: Timestamp | null
+  delivered_total: Generated<number>
+  kind_state: Json<unknown> | null
+}
+
+export interface DestinationCursorsTable {
+  destination_id: number
+  source_id: number
+  delivered_seq: number
+}
+
+export interface DestinationPendingTable {
+  destination_id: number
+  source_id: number
+  from_seq: number
+  to_seq: number
+  events: number
+  ack_id: string
+  sent_at: Timestamp
+  acked: Generated<boolean>
+}
+
+export interface DeadLettersTable {
+  id: Generated<number>
+  destination_id: number
+  source_id: number
+  event_id: string
+  seq: number
+  reason: string
+  at: Timestamp
+}
+
+export interface DestinationReplaysTable {
+  id: Generated<number>
+  destination_id: number
+  kind: string
+  from_at: Timestamp | null
+  to_at: Timestamp | null
+  after_id: Generated<number>
+  after_seq: Generated<number>
+  created_at: Timestamp
+}
+
 export interface Tables {
   settings: SettingsTable
   access_keys: AccessKeysTable
@@ -136,6 +210,12 @@ export interface Tables {
   events: EventsTable
   source_runs: SourceRunsTable
   quarantined_records: QuarantinedRecordsTable
+  destinations: DestinationsTable
+  destination_leases: DestinationLeasesTable
+  destination_cursors: DestinationCursorsTable
+  destination_pending: DestinationPendingTable
+  dead_letters: DeadLettersTable
+  destination_replays: DestinationReplaysTable
 }
 
 export type CollectorRow = Selectable<CollectorsTable>

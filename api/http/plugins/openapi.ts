@@ -5,6 +5,7 @@ import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
+import { destinationKinds } from '../../destinations/registry.js'
 
 export const API_PREFIX = '/api/v1'
 export const ALIAS_PREFIX = '/v1'
@@ -31,6 +32,7 @@ export const openapiPlugin = fp(async function openapiPlugin(app: FastifyInstanc
       tags: [
         { name: 'collectors', description: 'Hosted collectors' },
         { name: 'sources', description: 'Cloud-to-Cloud sources of a collector' },
+        { name: 'destinations', description: 'Extension: where stored events are delivered (SIEMs, webhooks, files)' },
         { name: 'service', description: 'Health and documentation' },
       ],
     },
@@ -55,6 +57,14 @@ export const openapiPlugin = fp(async function openapiPlugin(app: FastifyInstanc
         sourceInput.properties.config = {
           description: 'Integration-specific configuration, chosen by `schemaRef.type`',
           oneOf: app.ctx.sourceTypes.all().map((t) => ({ $ref: `#/components/schemas/${t.configSchema.$id}` })),
+        }
+      }
+      // The same for a destination's `config`, chosen by its `type`.
+      const destinationInput = doc.components?.schemas?.DestinationInput
+      if (destinationInput?.properties?.config) {
+        destinationInput.properties.config = {
+          description: 'Kind-specific configuration, chosen by `type`',
+          oneOf: [...destinationKinds.values()].map((k) => ({ $ref: `#/components/schemas/${k.configSchema.$id}` })),
         }
       }
       return documentObject.openapiObject as never

@@ -1,5 +1,5 @@
 // The "ChatGPT Compliance" source type: pulls OpenAI's Compliance Logs Platform files.
-import { CHATGPT_COMPLIANCE_TYPE, ChatGptComplianceConfig } from '../../../schemas/sources/chatgpt-compliance.js'
+import { CHATGPT_COMPLIANCE_TYPE, ChatGptComplianceConfig, UPSTREAM_EVENT_TYPE } from '../../../schemas/sources/chatgpt-compliance.js'
 import { SlidingWindowLimiter } from '../../shared/rate-limiter.js'
 import type { SourceTypeDefinition } from '../source-type.js'
 import { checkChatGptConfig, effectiveChatGptConfig } from './config.js'
@@ -13,6 +13,7 @@ export const chatGptComplianceSourceType: SourceTypeDefinition<ChatGptSettings> 
   secretKeys: ['apiKey'],
   checkConfig: checkChatGptConfig,
   pollingIntervalHours: (config) => effectiveChatGptConfig(config, {}).pollingIntervalHours,
+  eventTypeAliases: UPSTREAM_EVENT_TYPE,
   readSettings: readChatGptSettings,
   createRunner(settings, registry) {
     // One budget per replica, shared by every source of the type (it is keyed by workspace and route).
