@@ -41,7 +41,7 @@ export const fileKind: DestinationKind<FileConfig> = {
     }
     let state: FileState = { partial: null, bytes: 0, openedAt: 0, ...((ctx.kindState as Partial<FileState> | undefined) ?? {}) }
     let changed = false
-    state = await recover(dir, state)
+    state = await recover(dir, state, ctx.destinationId)
 
     const finalName = (partial: string) => partial.replace(/^\./, '').replace(/\.partial$/, '')
 
@@ -101,9 +101,14 @@ export const fileKind: DestinationKind<FileConfig> = {
 
 /**
  * The state after a crash: the partial cut back to its committed length, or, when it is gone and its
- * final name exists, the rotation it was in the middle of taken as done.
+ * final name exists, the rotation it was in the middle of taken as done. Another partial of this
+ * destination was opened and never committed (the crash came before its first batch counted): its
+ * events are sent again, so it goes.
  */
-async function recover(dir: string, state: FileState): Promise<FileState> {
+async function recover(dir: string, state: FileState, destinationId: number): Promise<FileState> {
+  for (const name of await fs.readdir(dir)) {
+    if (name !== state.partial && name.startsWith(`.openc2c-${destinationId}-`) && name.endsWith('.partial')) await fs.rm(path.join(dir, name), { force: true })
+  }
   if (!state.partial) return state
   const file = path.join(dir, state.partial)
   const stat = await fs.stat(file).catch(() => undefined)

@@ -97,7 +97,7 @@ export class DeliveryRepository {
    * statement, so `highSeq` comes from the same snapshot as the events.
    */
   async readBatch(sourceId: number, afterSeq: number, selection: EventSelection, limits: { maxEvents: number; maxBytes: number; toSeq?: number }): Promise<BatchRead> {
-    const result = await sql<{ seq: number; event_id: string; event_type: string; ts: string; received: string; metadata: string; raw: string; high: number; bytes_before: number }>`
+    const result = await sql<{ seq: number | null; event_id: string; event_type: string; ts: string; received: string; metadata: string; raw: string; high: number; bytes_before: number }>`
       with hi as (select coalesce(max(seq), 0) as high from events where source_id = ${sourceId}),
       picked as (
         select e.seq, e.event_id, e.event_type, e.occurred_at, e.received_at, m.metadata::text as metadata, e.raw
@@ -112,10 +112,13 @@ export class DeliveryRepository {
       select p.seq, p.event_id, p.event_type, ${isoMicros('p.occurred_at')} as ts, ${isoMicros('p.received_at')} as received,
              p.metadata, p.raw, hi.high,
              coalesce(sum(octet_length(p.raw)) over (order by p.seq rows between unbounded preceding and 1 preceding), 0) as bytes_before
-      from picked p cross join hi
+      from hi left join picked p on true
       order by p.seq`.execute(this.db)
-    const rows = result.rows
-    const high = rows.length > 0 ? Number(rows[0]!.high) : await this.highSeq(sourceId)
+    // One row with no event when nothing matched: highSeq still comes from this statement's snapshot.
+    // Read apart, it could count events committed after the batch was read, and the cursor would
+    // pass them unsent.
+    const high = Number(result.rows[0]!.high)
+    const rows = result.rows.filter((r) => r.seq !== null)
     const events: StoredEventOut[] = []
     let full = false
     for (const r of rows) {
@@ -126,11 +129,6 @@ export class DeliveryRepository {
       events.push({ seq: Number(r.seq), id: r.event_id, type: r.event_type, timestamp: r.ts, receivedAt: r.received, metadataJson: r.metadata, raw: r.raw })
     }
     return { events, highSeq: high, full }
-  }
-
-  async highSeq(sourceId: number): Promise<number> {
-    const result = await sql<{ high: number }>`select coalesce(max(seq), 0) as high from events where source_id = ${sourceId}`.execute(this.db)
-    return Number(result.rows[0]!.high)
   }
 
   /**
