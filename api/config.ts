@@ -1,6 +1,9 @@
 // Environment → typed configuration. Everything is checked before anything starts, and every problem
 // is reported at once with the variable's name, so a misconfigured deployment fails in one round trip.
 import path from 'node:path'
+import { EnvReader } from './shared/env.js'
+import { builtInSourceTypes } from './sources/registry.js'
+import type { SourceTypeDefinition } from './sources/source-type.js'
 
 export interface AppConfig {
   port: number
@@ -11,24 +14,28 @@ export interface AppConfig {
   bootstrapCredentials: { accessId: string; accessKey: string } | undefined
   /** 32 raw bytes, or undefined with the embedded database (then generated into the data dir). */
   secretKey: Buffer | undefined
-  chatgptBaseUrl: string
   schedulerEnabled: boolean
   eventRetentionDays: number
   /** Wrong keys per client address and access id per minute before 429; 0 turns the limit off. */
   authFailuresPerMinute: number
   runtime: RuntimeTuning
+  /** Each source type's operator settings, read from the environment by the type itself. */
+  sourceTypeSettings: ReadonlyMap<string, unknown>
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
 }
 
-/** Scheduling and upstream knobs; the defaults suit production, tests turn them down. */
+/** Scheduling and remote-call knobs; the defaults suit production, tests turn them down. */
 export interface RuntimeTuning {
   schedulerPollMs: number
   leaseSeconds: number
   maxConcurrentRuns: number
-  upstreamRequestsPerMinute: number
-  upstreamRetryBaseMs: number
   runRetryBaseMs: number
-  initialLookbackDays: number
+  /** Retries of one remote call: capped exponential backoff from baseMs, doubling to capMs. */
+  remoteRetry: { baseMs: number; capMs: number; attempts: number; maxRetryAfterMs: number }
+  /** Time for a remote answer's headers, and for silence inside its body. */
+  remoteTimeouts: { headersMs: number; bodyIdleMs: number }
+  /** A run commits after this many records or bytes of raw text, whichever comes first. */
+  batch: { maxRecords: number; maxBytes: number }
 }
 
 export class ConfigError extends Error {
@@ -40,21 +47,16 @@ export class ConfigError extends Error {
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
-  const problems: string[] = []
-  const read = (name: string): string | undefined => {
-    const value = env[name]
-    return value === undefined || value === '' ? undefined : value
-  }
-  const integer = (name: string, fallback: number, min: number, max: number): number => {
-    const raw = read(name)
-    if (raw === undefined) return fallback
-    if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
-      problems.push(`${name} must be an integer from ${min} to ${max}, got "${raw}"`)
-      return fallback
-    }
-    return Number(raw)
-  }
+export interface LoadConfigOptions {
+  /** The source types whose operator settings are read; the built-in ones by default. */
+  sourceTypes?: readonly SourceTypeDefinition[]
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadConfigOptions = {}): AppConfig {
+  const reader = new EnvReader(env)
+  const { problems } = reader
+  const read = (name: string) => reader.string(name)
+  const integer = (name: string, fallback: number, min: number, max: number) => reader.integer(name, fallback, min, max)
 
   const port = integer('PORT', 8080, 0, 65535)
   const host = read('HOST') ?? '127.0.0.1'
@@ -87,24 +89,31 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     )
   }
 
-  const chatgptBaseUrl = (read('OPENC2C_CHATGPT_BASE_URL') ?? 'https://api.chatgpt.com/v1').replace(/\/+$/, '')
-  if (!/^https?:\/\/[^/\s]+/.test(chatgptBaseUrl)) problems.push('OPENC2C_CHATGPT_BASE_URL must be an http:// or https:// URL')
-
   const scheduler = (read('OPENC2C_SCHEDULER') ?? 'on').toLowerCase()
   if (scheduler !== 'on' && scheduler !== 'off') problems.push(`OPENC2C_SCHEDULER must be "on" or "off", got "${scheduler}"`)
 
   const eventRetentionDays = integer('OPENC2C_EVENT_RETENTION_DAYS', 30, 1, 3650)
   const authFailuresPerMinute = integer('OPENC2C_AUTH_FAILURES_PER_MINUTE', 30, 0, 1_000_000)
+  const retryBaseMs = integer('OPENC2C_UPSTREAM_RETRY_BASE_MS', 1000, 1, 600_000)
   const runtime: RuntimeTuning = {
     schedulerPollMs: integer('OPENC2C_SCHEDULER_POLL_MS', 5000, 50, 600_000),
     leaseSeconds: integer('OPENC2C_LEASE_SECONDS', 60, 1, 3600),
     maxConcurrentRuns: integer('OPENC2C_MAX_CONCURRENT_RUNS', 4, 1, 256),
-    // The Logs Platform allows 100 requests per minute per route; stay under it with margin.
-    upstreamRequestsPerMinute: integer('OPENC2C_UPSTREAM_REQUESTS_PER_MINUTE', 90, 0, 100_000),
-    upstreamRetryBaseMs: integer('OPENC2C_UPSTREAM_RETRY_BASE_MS', 1000, 1, 600_000),
     runRetryBaseMs: integer('OPENC2C_RUN_RETRY_BASE_MS', 30_000, 1, 3_600_000),
-    initialLookbackDays: integer('OPENC2C_INITIAL_LOOKBACK_DAYS', 30, 1, 30),
+    // Six attempts of one call span about a minute at the default base; a longer outage fails the run,
+    // which the scheduler retries with its own backoff. A Retry-After above 5 minutes is cut to 5.
+    remoteRetry: { baseMs: retryBaseMs, capMs: Math.max(retryBaseMs, 60_000), attempts: 6, maxRetryAfterMs: 300_000 },
+    remoteTimeouts: { headersMs: 30_000, bodyIdleMs: 60_000 },
+    // ~1 MiB of raw text (checked after each record, so one large record may pass it) or 5000
+    // records per transaction: large enough to amortise the commit, small enough that the embedded
+    // database (one connection) keeps answering the API in between. On PGlite a batch is serialised
+    // into JS buffers (the protocol message, then copied into the WASM heap) that live in the
+    // service process until collected, so batches there are a quarter of that size.
+    batch: databaseUrl === undefined ? { maxRecords: 1250, maxBytes: 256 * 1024 } : { maxRecords: 5000, maxBytes: 1024 * 1024 },
   }
+
+  const sourceTypeSettings = new Map<string, unknown>()
+  for (const type of options.sourceTypes ?? builtInSourceTypes) sourceTypeSettings.set(type.type, type.readSettings(reader))
 
   const logLevel = (read('LOG_LEVEL') ?? 'info') as AppConfig['logLevel']
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`)
@@ -117,11 +126,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     dataDir,
     bootstrapCredentials,
     secretKey,
-    chatgptBaseUrl,
     schedulerEnabled: scheduler === 'on',
     eventRetentionDays,
     authFailuresPerMinute,
     runtime,
+    sourceTypeSettings,
     logLevel,
   }
 }

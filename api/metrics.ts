@@ -8,26 +8,20 @@ export class RuntimeMetrics {
 
   readonly eventsStored = new Counter({
     name: 'openc2c_events_stored_total',
-    help: 'Events stored, per source and upstream event type',
-    labelNames: ['source_id', 'event_type'] as const,
+    help: 'Events stored, per source and stream',
+    labelNames: ['source_id', 'stream'] as const,
     registers: [this.registry],
   })
   readonly duplicatesSkipped = new Counter({
     name: 'openc2c_duplicates_skipped_total',
     help: 'Events skipped because their event_id was already stored for the source',
-    labelNames: ['source_id', 'event_type'] as const,
+    labelNames: ['source_id', 'stream'] as const,
     registers: [this.registry],
   })
   readonly recordsQuarantined = new Counter({
     name: 'openc2c_records_quarantined_total',
-    help: 'Malformed records quarantined, per source and upstream event type',
-    labelNames: ['source_id', 'event_type'] as const,
-    registers: [this.registry],
-  })
-  readonly filesProcessed = new Counter({
-    name: 'openc2c_files_processed_total',
-    help: 'Log files downloaded, verified and stored',
-    labelNames: ['source_id', 'event_type'] as const,
+    help: 'Malformed records quarantined, per source and stream',
+    labelNames: ['source_id', 'stream'] as const,
     registers: [this.registry],
   })
   readonly runs = new Counter({
@@ -45,8 +39,8 @@ export class RuntimeMetrics {
   })
   readonly upstreamResponses = new Counter({
     name: 'openc2c_upstream_responses_total',
-    help: 'Responses from the upstream API by route (list, download, signed) and status code ("error" for no response)',
-    labelNames: ['route', 'status'] as const,
+    help: 'Responses from upstream APIs by source type, route and status code ("error" for no response)',
+    labelNames: ['source_type', 'route', 'status'] as const,
     registers: [this.registry],
   })
   readonly lag = new Gauge({

@@ -5,18 +5,16 @@ import path from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import { prepareCredentials, prepareSecretBox } from './bootstrap.js'
-import type { AppConfig } from './config.js'
+import { type AppConfig, loadConfig } from './config.js'
 import { buildApp } from './http/app.js'
 import { FailedAuthLimiter } from './http/plugins/auth.js'
 import type { AppContext } from './http/context.js'
-import { metricsRoutes } from './http/routes/metrics.js'
-import { sourceActivityRoutes } from './http/routes/source-activity.js'
 import { createLogger } from './logger.js'
 import { RuntimeMetrics } from './metrics.js'
 import { RetentionPruner } from './scheduler/retention.js'
 import { Scheduler } from './scheduler/scheduler.js'
-import { SlidingWindowLimiter } from './sources/rate-limiter.js'
-import type { RuntimeSettings } from './sources/source-type.js'
+import { builtInSourceTypes, SourceTypes } from './sources/registry.js'
+import type { RuntimeSettings, SourceTypeDefinition } from './sources/source-type.js'
 import { CollectorsRepository } from './store/collectors-repository.js'
 import { prepareDataDir, PRIVATE_DIR_MODE } from './store/data-dir.js'
 import { type Database, openDatabase } from './store/database.js'
@@ -56,12 +54,22 @@ export interface BuildServiceOptions {
   logger?: Logger
   /** An already open database (tests); otherwise opened from the config. Its opener closes it. */
   database?: Database
+  /**
+   * The source types this service runs; the built-in ones by default. The config must have read
+   * their settings (loadConfig with the same list).
+   */
+  sourceTypes?: readonly SourceTypeDefinition[]
 }
 
-export function createAppContext(database: Database, secretBox: SecretBox, metrics = new RuntimeMetrics()): AppContext {
+/**
+ * The repositories and services route handlers use. `sourceTypes` defaults to the built-in types with
+ * their default settings (an HTTP-only app in tests).
+ */
+export function createAppContext(database: Database, secretBox: SecretBox, metrics = new RuntimeMetrics(), sourceTypes?: SourceTypes): AppContext {
   const leases = new LeasesRepository(database.db)
   const sources = new SourcesRepository(database.db, leases)
   return {
+    sourceTypes: sourceTypes ?? new SourceTypes(builtInSourceTypes, loadConfig({}).sourceTypeSettings, metrics.registry),
     database,
     collectors: new CollectorsRepository(database.db),
     sources,
@@ -85,7 +93,9 @@ export async function buildService(config: AppConfig, options: BuildServiceOptio
     const secretBox = await prepareSecretBox(config, database, logger)
     await prepareCredentials(config, database, options.print ?? ((text) => process.stdout.write(`${text}\n`)))
 
-    const ctx = createAppContext(database, secretBox)
+    const metrics = new RuntimeMetrics()
+    const sourceTypes = new SourceTypes(options.sourceTypes ?? builtInSourceTypes, config.sourceTypeSettings, metrics.registry)
+    const ctx = createAppContext(database, secretBox, metrics, sourceTypes)
     // Listen before anything else runs: on PGlite the LISTEN must not land inside a transaction.
     const feed = await database.changeFeed(SOURCE_CHANGES_CHANNEL, logger)
     ctx.sourceReads = new SourceCache(ctx.sources, feed)
@@ -99,8 +109,6 @@ export async function buildService(config: AppConfig, options: BuildServiceOptio
       ctx,
       logger,
       version: VERSION,
-      apiRoutes: [sourceActivityRoutes],
-      rootRoutes: [metricsRoutes],
       authLimiter: new FailedAuthLimiter(config.authFailuresPerMinute),
     })
 
@@ -169,20 +177,11 @@ async function prepareSpool(dataDir: string): Promise<string> {
 function createScheduler(config: AppConfig, ctx: AppContext, logger: Logger, spoolDir: string): Scheduler {
   const tuning = config.runtime
   const settings: RuntimeSettings = {
-    chatgptBaseUrl: config.chatgptBaseUrl,
-    spoolDir,
-    limiter: new SlidingWindowLimiter(tuning.upstreamRequestsPerMinute),
-    retry: { baseMs: tuning.upstreamRetryBaseMs, capMs: Math.max(tuning.upstreamRetryBaseMs, 60_000), attempts: 6, maxRetryAfterMs: 300_000 },
-    timeouts: { headersMs: 30_000, bodyIdleMs: 60_000 },
-    // ~1 MiB of raw text (checked after each record, so one large record may pass it) or 5000
-    // records per transaction: large enough to amortise the commit, small enough
-    // that the embedded database (one connection) keeps answering the API in between. On PGlite a
-    // batch is serialised into JS buffers (the protocol message, then copied into the WASM heap)
-    // that live in the service process until collected, so batches there are a quarter of that size.
-    batch: ctx.database.kind === 'pglite' ? { maxRecords: 1250, maxBytes: 256 * 1024 } : { maxRecords: 5000, maxBytes: 1024 * 1024 },
-    initialLookbackDays: tuning.initialLookbackDays,
+    scratchRoot: spoolDir,
+    retry: tuning.remoteRetry,
+    timeouts: tuning.remoteTimeouts,
+    batch: tuning.batch,
   }
-  const leaseMs = tuning.leaseSeconds * 1000
   return new Scheduler({
     deps: {
       leases: ctx.leases,
@@ -190,14 +189,13 @@ function createScheduler(config: AppConfig, ctx: AppContext, logger: Logger, spo
       sources: ctx.sources,
       collectors: ctx.collectors,
       secretBox: ctx.secretBox,
+      sourceTypes: ctx.sourceTypes,
       settings,
       metrics: ctx.metrics,
       logger: logger.child({ component: 'scheduler' }),
-      leaseMs,
+      leaseMs: tuning.leaseSeconds * 1000,
       failureBackoff: { baseMs: tuning.runRetryBaseMs, capMs: Math.max(tuning.runRetryBaseMs, 30 * 60_000) },
     },
-    leases: ctx.leases,
-    logger: logger.child({ component: 'scheduler' }),
     pollMs: tuning.schedulerPollMs,
     maxConcurrentRuns: tuning.maxConcurrentRuns,
   })

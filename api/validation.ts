@@ -2,7 +2,7 @@
 // into `{path, message}` pairs whose path is a JSONPath into the request (`$.source.config.apiKey`).
 import { Ajv, type ErrorObject, type Options, type ValidateFunction } from 'ajv'
 import addFormats from 'ajv-formats'
-import type { ValidationIssue } from '../schemas/errors.js'
+import type { ValidationIssue } from '../schemas/error-body.js'
 
 /** A schema may carry a friendlier message for pattern/length failures. */
 export const ERROR_MESSAGE_KEYWORD = 'x-error-message'

@@ -29,7 +29,7 @@ export const Run = Type.Object({
   status: Type.String({ description: 'running, succeeded, failed or interrupted (its worker stopped mid-run)' }),
   startedAt: Type.String(),
   finishedAt: Type.Union([Type.String(), Type.Null()]),
-  files: Type.Integer(),
+  origins: Type.Integer({ description: 'Origins the run finished: for ChatGPT Compliance, log files' }),
   eventsStored: Type.Integer(),
   duplicatesSkipped: Type.Integer(),
   quarantined: Type.Integer(),
@@ -38,10 +38,9 @@ export const Run = Type.Object({
 export const RunList = Type.Object({ runs: Type.Array(Run) })
 
 export const QuarantinedRecord = Type.Object({
-  fileId: Type.String(),
-  lineNumber: Type.Integer({ description: 'The line of the file, from 1' }),
-  part: Type.Integer({ description: 'The object within the line, from 0: a line may hold several concatenated JSON objects' }),
-  eventType: Type.String(),
+  stream: Type.String({ description: 'The stream the record was read from: for ChatGPT Compliance, the upstream event type' }),
+  origin: Type.String({ description: 'Where it came from: for ChatGPT Compliance, the log file id' }),
+  position: Type.String({ description: 'Where it sits in its origin: for ChatGPT Compliance "line 12", or "line 12, object 2" when a line holds several concatenated objects' }),
   reason: Type.String(),
   raw: Type.String({ description: 'The record as received (at most its first MiB); a NUL character, which the database cannot store, reads as the six characters \\u0000' }),
   rawBytes: Type.Integer(),

@@ -1,22 +1,24 @@
 // The Fastify app factory: plugins in order (errors → auth → OpenAPI) and the route groups. Every
 // API route is served under /api/v1 (Sumo's path) and /v1 (what the Sumo Terraform provider asks
 // for when `base_url` lacks the trailing slash, docs/sumo-collector-api.md §1).
-import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type { TSchema } from '@sinclair/typebox'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, LogController } from 'fastify'
 import { CollectorInput, Collector } from '../../schemas/collector.js'
-import { ErrorBody, ValidationIssue } from '../../schemas/errors.js'
+import { ErrorBody, ValidationIssue } from '../../schemas/error-body.js'
 import { SourceCollection, SourceInput, Source, SourceState } from '../../schemas/source.js'
 import { CredentialVerifier } from '../store/credentials.js'
-import { sourceTypes } from '../sources/registry.js'
 import { bodyAjv, paramsAjv } from '../validation.js'
 import type { AppContext } from './context.js'
-import { ApiError, Errors, errorBody } from './errors.js'
+import { ApiError, Errors, errorBody } from './api-error.js'
 import { isLevelEnabled, lazyChildLoggerFactory } from './request-logger.js'
 import { authPlugin, type FailedAuthLimiter } from './plugins/auth.js'
-import { errorsPlugin } from './plugins/errors.js'
+import { errorsPlugin } from './plugins/error-handler.js'
 import { ALIAS_PREFIX, API_PREFIX, openapiPlugin } from './plugins/openapi.js'
 import { collectorRoutes } from './routes/collectors.js'
 import { healthRoutes } from './routes/health.js'
+import { metricsRoutes } from './routes/metrics.js'
+import { sourceActivityRoutes } from './routes/source-activity.js'
 import { sourceRoutes } from './routes/sources.js'
 
 declare module 'fastify' {
@@ -30,21 +32,23 @@ export interface BuildAppOptions {
   ctx: AppContext
   logger: FastifyBaseLogger | false
   version: string
-  /** Extra route groups (the runtime adds its own), registered under both API prefixes. */
-  apiRoutes?: FastifyPluginAsyncTypebox[]
-  /** Routes outside the API prefixes, e.g. /metrics. */
-  rootRoutes?: FastifyPluginAsyncTypebox[]
   /** Failed-authentication limits; the defaults of plugins/auth.ts when absent (tests pass their own). */
   authLimiter?: FailedAuthLimiter
 }
 
-const SHARED_SCHEMAS = [ValidationIssue, ErrorBody, CollectorInput, Collector, SourceState, SourceCollection, SourceInput, Source, ...[...sourceTypes.values()].map((t) => t.configSchema)]
+const SHARED_SCHEMAS = [ValidationIssue, ErrorBody, CollectorInput, Collector, SourceState, SourceCollection, SourceInput, Source]
 
-for (const ajv of [bodyAjv, paramsAjv]) {
-  for (const schema of SHARED_SCHEMAS) if (!ajv.getSchema(schema.$id!)) ajv.addSchema(schema)
+/** The API's shared schemas and each source type's config schema, by $id. */
+function sharedSchemas(ctx: AppContext): TSchema[] {
+  const schemas: TSchema[] = [...SHARED_SCHEMAS, ...ctx.sourceTypes.all().map((t) => t.configSchema)]
+  for (const ajv of [bodyAjv, paramsAjv]) {
+    for (const schema of schemas) if (!ajv.getSchema(schema.$id!)) ajv.addSchema(schema)
+  }
+  return schemas
 }
 
 export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
+  const schemas = sharedSchemas(options.ctx)
   const app = Fastify({
     ...(options.logger ? { loggerInstance: options.logger, childLoggerFactory: lazyChildLoggerFactory } : { logger: false }),
     routerOptions: { ignoreTrailingSlash: true },
@@ -67,7 +71,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   app.addHook('onRoute', (route) => {
     for (const method of [route.method].flat()) routeList.push({ method, url: route.url })
   })
-  for (const schema of SHARED_SCHEMAS) app.addSchema(schema)
+  for (const schema of schemas) app.addSchema(schema)
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? bodyAjv : paramsAjv).compile(schema))
 
   // Successful requests are logged at debug level, so production logs at info show only rejections
@@ -90,13 +94,13 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(openapiPlugin, { version: options.version })
 
   await app.register(healthRoutes)
-  for (const routes of options.rootRoutes ?? []) await app.register(routes)
+  await app.register(metricsRoutes)
   for (const prefix of [API_PREFIX, ALIAS_PREFIX]) {
     await app.register(
       async (api) => {
         await api.register(collectorRoutes)
         await api.register(sourceRoutes)
-        for (const routes of options.apiRoutes ?? []) await api.register(routes)
+        await api.register(sourceActivityRoutes)
       },
       { prefix },
     )

@@ -1,5 +1,6 @@
 // What route handlers reach through `app.ctx`: repositories and services built once in service.ts.
 import type { RuntimeMetrics } from '../metrics.js'
+import type { SourceTypes } from '../sources/registry.js'
 import type { CollectorsRepository } from '../store/collectors-repository.js'
 import type { Database } from '../store/database.js'
 import type { EventsRepository } from '../store/events-repository.js'
@@ -15,6 +16,7 @@ export interface AppContext {
   leases: LeasesRepository
   events: EventsRepository
   secretBox: SecretBox
+  sourceTypes: SourceTypes
   metrics: RuntimeMetrics
   /** Reads a source for GET; a coherent cache in the service, the repository itself otherwise (whose peek finds nothing). */
   sourceReads: Pick<SourceCache, 'peek' | 'get' | 'invalidate' | 'clear'>

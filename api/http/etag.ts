@@ -2,9 +2,11 @@
 // version, so it is stable across reads, changes with every write, and ignores transient fields
 // such as `lastSeenAlive` or the source's runtime state.
 import crypto from 'node:crypto'
-import { Errors } from './errors.js'
+import { Errors } from './api-error.js'
 
-export function etagOf(kind: 'collector' | 'source', id: number, version: number): string {
+export type EntityKind = 'collector' | 'source'
+
+export function etagOf(kind: EntityKind, id: number, version: number): string {
   return `"${crypto.createHash('md5').update(`${kind}:${id}:${version}`).digest('hex')}"`
 }
 

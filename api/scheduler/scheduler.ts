@@ -2,14 +2,11 @@
 // runs them. Replicas coordinate only through Postgres (the lease rows), so any number can run, and
 // OPENC2C_SCHEDULER=off gives an API-only replica. Retention has its own timer (retention.ts), so
 // neither delays the other.
-import type { Logger } from 'pino'
-import type { LeasesRepository } from '../store/leases-repository.js'
 import { executeRun, newWorkerId, type RunDeps, type RunOutcome } from './source-run.js'
 
 export interface SchedulerOptions {
+  /** What every run needs; the scheduler claims through deps.leases and logs to deps.logger. */
   deps: RunDeps
-  leases: LeasesRepository
-  logger: Logger
   pollMs: number
   maxConcurrentRuns: number
   owner?: string
@@ -29,7 +26,7 @@ export class Scheduler {
   }
 
   start(): void {
-    this.options.logger.info({ owner: this.owner, pollMs: this.options.pollMs, maxConcurrentRuns: this.options.maxConcurrentRuns }, 'scheduler started')
+    this.options.deps.logger.info({ owner: this.owner, pollMs: this.options.pollMs, maxConcurrentRuns: this.options.maxConcurrentRuns }, 'scheduler started')
     this.#schedule(0)
   }
 
@@ -62,7 +59,7 @@ export class Scheduler {
       }
       this.#wokenDuringTick = false
       this.#ticking = this.tick()
-        .catch((err) => this.options.logger.error({ err }, 'scheduler tick failed'))
+        .catch((err) => this.options.deps.logger.error({ err }, 'scheduler tick failed'))
         .finally(() => {
           this.#ticking = undefined
           if (!this.#stop.signal.aborted) this.#schedule(this.#wokenDuringTick ? 0 : this.options.pollMs)
@@ -72,9 +69,9 @@ export class Scheduler {
 
   /** One poll: claim what is due (up to the limit) and start it. */
   async tick(): Promise<void> {
-    const { leases, deps } = this.options
+    const { deps } = this.options
     while (!this.#stop.signal.aborted && this.#running.size < this.options.maxConcurrentRuns) {
-      const claim = await leases.claim(this.owner, deps.leaseMs, [...this.#running.keys()])
+      const claim = await deps.leases.claim(this.owner, deps.leaseMs, [...this.#running.keys()])
       if (!claim) break
       const run: Promise<RunOutcome> = executeRun(claim, deps, this.#stop.signal).finally(() => {
         if (this.#running.get(claim.sourceId) === run) this.#running.delete(claim.sourceId)

@@ -1,19 +1,23 @@
 // Executes one claimed run: keeps the lease alive, moves the source state, calls the source type's
 // run, and records the outcome. A lost lease aborts the run, and nothing after that point commits.
 import crypto from 'node:crypto'
+import fs from 'node:fs/promises'
+import path from 'node:path'
 import type { Logger } from 'pino'
 import type { SourceState } from '../../schemas/source.js'
 import type { RuntimeMetrics } from '../metrics.js'
-import { findSourceType } from '../sources/registry.js'
-import { LeaseLostError, SourceRunError } from '../sources/source-errors.js'
+import { backoffMs } from '../shared/backoff.js'
+import { sourceEventMetadata } from '../sources/event-metadata.js'
+import type { SourceTypes } from '../sources/registry.js'
+import { SourceRunError } from '../sources/source-run-error.js'
 import type { RuntimeSettings, SourceRunContext } from '../sources/source-type.js'
 import type { CollectorsRepository } from '../store/collectors-repository.js'
+import { PRIVATE_DIR_MODE } from '../store/data-dir.js'
 import type { IngestRepository } from '../store/ingest-repository.js'
-import type { Claim, LeasesRepository } from '../store/leases-repository.js'
+import { type Claim, LeaseLostError, type LeasesRepository } from '../store/leases-repository.js'
 import type { SecretBox } from '../store/secrets.js'
 import type { SourcesRepository } from '../store/sources-repository.js'
 import type { RunError } from '../store/tables.js'
-import { backoffMs } from '../sources/rate-limiter.js'
 
 export interface RunDeps {
   leases: LeasesRepository
@@ -21,6 +25,7 @@ export interface RunDeps {
   sources: SourcesRepository
   collectors: CollectorsRepository
   secretBox: SecretBox
+  sourceTypes: SourceTypes
   settings: RuntimeSettings
   metrics: RuntimeMetrics
   logger: Logger
@@ -78,14 +83,16 @@ export async function executeRun(claim: Claim, deps: RunDeps, stopSignal: AbortS
     // Every state this run sets describes this config: recorded with it (one row read), it guards
     // those writes against a PUT that lands mid-run (SourcesRepository.setRunState).
     configVersion = source.version
-    const type = findSourceType(source.schemaType)
-    if (!type) {
+    const type = deps.sourceTypes.find(source.schemaType)
+    const runner = deps.sourceTypes.runner(source.schemaType)
+    if (!type || !runner) {
       // Stored by a newer (or older) version of openc2c: not retried as a block, since a replica
       // that knows the type may share the database and should get its turn.
       throw new SourceRunError('FirstPartyGeneric', 'source.type.unknown', `this replica cannot run sources of type ${JSON.stringify(source.schemaType)}`)
     }
     intervalMs = type.pollingIntervalHours(source.config) * HOUR_MS
-    runId = await ingest.startRun(claim)
+    const thisRun = await ingest.startRun(claim)
+    runId = thisRun
     if (claim.recovered) logger.info('resuming a source whose previous worker stopped mid-run')
     const version = configVersion
     let current = source.state.state
@@ -94,17 +101,31 @@ export async function executeRun(claim: Claim, deps: RunDeps, stopSignal: AbortS
       current = 'Started'
     }
     controller.signal.throwIfAborted()
+    const metadataId = await ingest.metadataId(source.id, sourceEventMetadata(source.config, collector.name))
+    const sourceLabel = String(source.id)
     const ctx: SourceRunContext = {
       source,
-      collectorName: collector.name,
       secrets: source.secrets ? deps.secretBox.openJson(source.secrets) : {},
-      lease: claim,
-      runId,
+      runId: thisRun,
       signal: controller.signal,
-      ingest,
       settings: deps.settings,
       logger,
-      metrics,
+      scratchDir: async () => {
+        const dir = path.join(deps.settings.scratchRoot, sourceLabel)
+        await fs.mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE })
+        return dir
+      },
+      loadPosition: (stream) => ingest.loadPosition(claim.sourceId, stream),
+      commit: async (batch) => {
+        const result = await ingest.commit(claim, thisRun, { ...batch, metadataId })
+        const labels = { source_id: sourceLabel, stream: batch.stream }
+        metrics.eventsStored.inc(labels, result.stored)
+        metrics.duplicatesSkipped.inc(labels, result.duplicates)
+        metrics.recordsQuarantined.inc(labels, result.quarantined)
+        return result
+      },
+      savePosition: (stream, position) => ingest.savePosition(claim, stream, position),
+      upstreamResponse: (route, status) => metrics.upstreamResponses.inc({ source_type: type.type, route, status: String(status) }),
       advanceState: async (state) => {
         if (current === 'Collecting' || current === state) return
         await deps.sources.setRunState(claim, version, { state })
@@ -113,8 +134,8 @@ export async function executeRun(claim: Claim, deps: RunDeps, stopSignal: AbortS
       recordError,
     }
     logger.info({ type: type.type }, 'run started')
-    await type.run(ctx)
-    await ingest.finishRun(claim, runId, 'succeeded', errors)
+    await runner(ctx)
+    await ingest.finishRun(claim, thisRun, 'succeeded', errors)
     const jitterMs = Math.random() * Math.min(0.05 * intervalMs, 5 * 60_000)
     // With the config version: a source updated mid-run is due at once, to run with its new config.
     await leases.release(claim, { nextRunAt: new Date(started + intervalMs + jitterMs), blocked: false, consecutiveFailures: 0, configVersion })

@@ -1,5 +1,5 @@
 // The data directory holds the embedded database (WAL included), the generated secret key and the
-// download spool: ChatGPT conversations and the sealed credentials that read them. It is private to
+// download spool: compliance events and the sealed credentials that read them. It is private to
 // its owner: folders 0700, files 0600, set at creation and checked at every start.
 import fs from 'node:fs/promises'
 import path from 'node:path'

@@ -20,7 +20,8 @@ export interface RunRow {
   status: string
   startedAt: string
   finishedAt: string | null
-  files: number
+  /** Origins (files, pages) the run finished. */
+  origins: number
   eventsStored: number
   duplicatesSkipped: number
   quarantined: number
@@ -28,11 +29,10 @@ export interface RunRow {
 }
 
 export interface QuarantinedRow {
-  fileId: string
-  lineNumber: number
-  /** Ordinal of the record within its line (concatenated objects); 0 for a whole line. */
-  part: number
-  eventType: string
+  stream: string
+  origin: string
+  /** Where the record sits within its origin, in the source type's words (e.g. "line 12"). */
+  position: string
   reason: string
   raw: string
   rawBytes: number
@@ -64,8 +64,8 @@ export class EventsRepository {
   }
 
   async runs(sourceId: number, limit: number): Promise<RunRow[]> {
-    const result = await sql<{ id: number; status: string; started: string; finished: string | null; files: number; events_stored: number; duplicates_skipped: number; quarantined: number; errors: RunError[] }>`
-      select id, status, files, events_stored, duplicates_skipped, quarantined, errors,
+    const result = await sql<{ id: number; status: string; started: string; finished: string | null; origins: number; events_stored: number; duplicates_skipped: number; quarantined: number; errors: RunError[] }>`
+      select id, status, origins, events_stored, duplicates_skipped, quarantined, errors,
              to_char(started_at at time zone 'UTC', ${sql.raw(ISO_MICROS)}) as started,
              to_char(finished_at at time zone 'UTC', ${sql.raw(ISO_MICROS)}) as finished
       from source_runs where source_id = ${sourceId} order by id desc limit ${limit}`.execute(this.db)
@@ -74,7 +74,7 @@ export class EventsRepository {
       status: r.status,
       startedAt: r.started,
       finishedAt: r.finished,
-      files: Number(r.files),
+      origins: Number(r.origins),
       eventsStored: Number(r.events_stored),
       duplicatesSkipped: Number(r.duplicates_skipped),
       quarantined: Number(r.quarantined),
@@ -83,16 +83,15 @@ export class EventsRepository {
   }
 
   async quarantined(sourceId: number, limit: number, offset: number): Promise<QuarantinedRow[]> {
-    const result = await sql<{ file_id: string; line_number: number; part: number; event_type: string; reason: string; raw: string; raw_bytes: number; at: string }>`
-      select file_id, line_number, part, event_type, reason, raw, raw_bytes,
+    const result = await sql<{ stream: string; origin: string; position: string; reason: string; raw: string; raw_bytes: number; at: string }>`
+      select stream, origin, position, reason, raw, raw_bytes,
              to_char(created_at at time zone 'UTC', ${sql.raw(ISO_MICROS)}) as at
       from quarantined_records where source_id = ${sourceId}
-      order by created_at, file_id, line_number, part limit ${limit} offset ${offset}`.execute(this.db)
+      order by seq limit ${limit} offset ${offset}`.execute(this.db)
     return result.rows.map((r) => ({
-      fileId: r.file_id,
-      lineNumber: Number(r.line_number),
-      part: Number(r.part),
-      eventType: r.event_type,
+      stream: r.stream,
+      origin: r.origin,
+      position: r.position,
       reason: r.reason,
       raw: r.raw,
       rawBytes: Number(r.raw_bytes),

@@ -1,28 +1,23 @@
 // All SQL of a source run's progress. Every write is one transaction that first takes the lease
-// fence, so events, quarantined records, the cursor and the run's counters move together: a crash
-// at any point leaves either all of a batch or none of it, and a worker that lost its lease
-// commits nothing.
+// fence, so events, quarantined records, the stream's position and the run's counters move together:
+// a crash at any point leaves either all of a batch or none of it, and a worker that lost its lease
+// commits nothing. Positions are opaque here: each source type owns their shape.
 import crypto from 'node:crypto'
 import { CompiledQuery, type Kysely, type Transaction, sql } from 'kysely'
 import type { LeaseHandle, LeasesRepository } from './leases-repository.js'
-import type { DoneFile, InProgressFile, RunError, Tables } from './tables.js'
-
-export interface Cursor {
-  after: string
-  doneFiles: DoneFile[]
-  inProgress: InProgressFile | null
-}
+import type { RunError, Tables } from './tables.js'
 
 export interface EventToStore {
   eventId: string
+  /** The event's type, e.g. CONVERSATION_MESSAGE. */
+  type: string
   occurredAt: string
   raw: string
 }
 
 export interface RecordToQuarantine {
-  lineNumber: number
-  /** Ordinal of the record within its line (several concatenated objects); 0 for a whole line. */
-  part: number
+  /** Where the record sits within the batch's origin, in the source type's words. */
+  position: string
   reason: string
   /** The record's text; NUL characters are stored escaped (see storableRaw). */
   raw: string
@@ -30,14 +25,16 @@ export interface RecordToQuarantine {
 }
 
 export interface Batch {
-  eventType: string
-  fileId: string
+  stream: string
+  /** Where the batch's events and records came from (a file, a page); '' when the type has none. */
+  origin: string
   metadataId: number
   events: EventToStore[]
   quarantined: RecordToQuarantine[]
-  cursor: Cursor
-  /** 1 when this batch completes a file. */
-  filesCompleted: number
+  /** The stream's position once this batch is stored. */
+  position: unknown
+  /** Origins this batch finishes (counted on the run). */
+  originsCompleted: number
   newestEventAt: string | undefined
 }
 
@@ -53,14 +50,15 @@ export class IngestRepository {
     private readonly leases: LeasesRepository,
   ) {}
 
-  async loadCursor(sourceId: number, eventType: string): Promise<Cursor | undefined> {
+  /** The stream's stored position, or undefined before its first commit. */
+  async loadPosition(sourceId: number, stream: string): Promise<unknown> {
     const row = await this.db
-      .selectFrom('source_cursors')
-      .select(['after', 'done_files', 'in_progress'])
+      .selectFrom('source_progress')
+      .select('position')
       .where('source_id', '=', sourceId)
-      .where('event_type', '=', eventType)
+      .where('stream', '=', stream)
       .executeTakeFirst()
-    return row && { after: row.after, doneFiles: row.done_files ?? [], inProgress: row.in_progress ?? null }
+    return row?.position
   }
 
   /** The metadata row for this run's config (stored once per distinct metadata). */
@@ -110,21 +108,21 @@ export class IngestRepository {
         const q = batch.quarantined
         const inserted = await sql<{ n: number }>`
           with ins as (
-            insert into quarantined_records (source_id, file_id, line_number, part, event_type, reason, raw, raw_bytes)
-            select ${lease.sourceId}, ${batch.fileId}, q.line_number, q.part, ${batch.eventType}, q.reason, q.raw, q.raw_bytes
-            from unnest(${q.map((r) => r.lineNumber)}::int[], ${q.map((r) => r.part)}::int[], ${q.map((r) => r.reason)}::text[],
-                        ${q.map((r) => storableRaw(r.raw))}::text[], ${q.map((r) => r.rawBytes)}::int[]) as q(line_number, part, reason, raw, raw_bytes)
-            on conflict (source_id, file_id, line_number, part) do nothing
+            insert into quarantined_records (source_id, stream, origin, position, reason, raw, raw_bytes)
+            select ${lease.sourceId}, ${batch.stream}, ${batch.origin}, q.position, q.reason, q.raw, q.raw_bytes
+            from unnest(${q.map((r) => storableRaw(r.position))}::text[], ${q.map((r) => r.reason)}::text[],
+                        ${q.map((r) => storableRaw(r.raw))}::text[], ${q.map((r) => r.rawBytes)}::bigint[]) as q(position, reason, raw, raw_bytes)
+            on conflict (source_id, stream, origin, position) do nothing
             returning 1
           )
           select count(*) as n from ins`.execute(trx)
         quarantined = Number(inserted.rows[0]?.n ?? 0)
       }
       const duplicates = batch.events.length - stored
-      await upsertCursor(trx, lease.sourceId, batch.eventType, batch.cursor)
+      await upsertPosition(trx, lease.sourceId, batch.stream, batch.position)
       await sql`
         update source_runs
-        set files = files + ${batch.filesCompleted}, events_stored = events_stored + ${stored},
+        set origins = origins + ${batch.originsCompleted}, events_stored = events_stored + ${stored},
             duplicates_skipped = duplicates_skipped + ${duplicates}, quarantined = quarantined + ${quarantined}
         where id = ${runId}`.execute(trx)
       if (stored > 0 || quarantined > 0) {
@@ -138,11 +136,11 @@ export class IngestRepository {
     })
   }
 
-  /** Saves a cursor move that stores nothing (e.g. a page whose files were all done already). */
-  async saveCursor(lease: LeaseHandle, eventType: string, cursor: Cursor): Promise<void> {
+  /** Saves a position move that stores nothing (e.g. a page whose items were all stored already). */
+  async savePosition(lease: LeaseHandle, stream: string, position: unknown): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
       await this.leases.fence(trx, lease)
-      await upsertCursor(trx, lease.sourceId, eventType, cursor)
+      await upsertPosition(trx, lease.sourceId, stream, position)
     })
   }
 
@@ -154,21 +152,21 @@ export class IngestRepository {
   }
 }
 
-async function upsertCursor(trx: Transaction<Tables>, sourceId: number, eventType: string, cursor: Cursor): Promise<void> {
-  const values = { after: cursor.after, done_files: JSON.stringify(cursor.doneFiles), in_progress: JSON.stringify(cursor.inProgress) }
+async function upsertPosition(trx: Transaction<Tables>, sourceId: number, stream: string, position: unknown): Promise<void> {
+  const json = JSON.stringify(position)
   await trx
-    .insertInto('source_cursors')
-    .values({ source_id: sourceId, event_type: eventType, ...values })
-    .onConflict((oc) => oc.columns(['source_id', 'event_type']).doUpdateSet({ ...values, updated_at: new Date() }))
+    .insertInto('source_progress')
+    .values({ source_id: sourceId, stream, position: json })
+    .onConflict((oc) => oc.columns(['source_id', 'stream']).doUpdateSet({ position: json, updated_at: new Date() }))
     .execute()
 }
 
 /**
- * Postgres text cannot hold NUL (U+0000): one in a quarantined line would fail the insert, and the
- * batch with it on every retry, leaving the source stuck on that file. A quarantined line is kept for
- * people to read, so each NUL is stored as the six characters `\u0000` (JSON's escape for it); a
- * line that already held that escape reads the same, which is acceptable for a diagnostic copy.
- * (Stored events never hold NUL: records.ts only accepts valid JSON, where NUL is always escaped.)
+ * Postgres text cannot hold NUL (U+0000): one in a quarantined record would fail the insert, and the
+ * batch with it on every retry, leaving the source stuck. A quarantined record is kept for people to
+ * read, so each NUL is stored as the six characters `\u0000` (JSON's escape for it); a record that
+ * already held that escape reads the same, which is acceptable for a diagnostic copy. (Stored events
+ * never hold NUL: source types store valid JSON only, where NUL is always escaped.)
  */
 export function storableRaw(raw: string): string {
   return raw.includes('\u0000') ? raw.replaceAll('\u0000', '\\u0000') : raw
@@ -177,7 +175,7 @@ export function storableRaw(raw: string): string {
 const insertSqlByRows = new Map<number, string>()
 
 /**
- * One multi-row INSERT with three parameters per event. Passing the raw lines as separate parameters
+ * One multi-row INSERT with four parameters per event. Passing the raw lines as separate parameters
  * (rather than one text[] array) matters for memory: node-postgres turns an array into a single
  * escaped literal, several MB per batch, which lands in V8's large-object space and is only freed by
  * full collections; measured, that let the heap of a 1 GiB ingestion grow by ~200 MB. The SQL text
@@ -188,15 +186,15 @@ function insertEventsQuery(sourceId: number, batch: Batch): CompiledQuery<{ n: n
   let text = insertSqlByRows.get(rows)
   if (text === undefined) {
     const values: string[] = []
-    for (let i = 0; i < rows; i++) values.push(`($${5 + 3 * i}, $${6 + 3 * i}, $${7 + 3 * i})`)
+    for (let i = 0; i < rows; i++) values.push(`($${4 + 4 * i}, $${5 + 4 * i}, $${6 + 4 * i}, $${7 + 4 * i})`)
     text =
-      'with ins as (insert into events (source_id, event_id, event_type, occurred_at, file_id, metadata_id, raw) ' +
-      'select $1, v.event_id, $2, v.occurred_at::timestamptz, $3, $4, v.raw ' +
-      `from (values ${values.join(', ')}) as v(event_id, occurred_at, raw) ` +
+      'with ins as (insert into events (source_id, event_id, event_type, occurred_at, origin, metadata_id, raw) ' +
+      "select $1, v.event_id, v.event_type, v.occurred_at::timestamptz, nullif($2, ''), $3, v.raw " +
+      `from (values ${values.join(', ')}) as v(event_id, event_type, occurred_at, raw) ` +
       'on conflict (source_id, event_id) do nothing returning 1) select count(*) as n from ins'
     if (insertSqlByRows.size < 64) insertSqlByRows.set(rows, text)
   }
-  const parameters: unknown[] = [sourceId, batch.eventType, batch.fileId, batch.metadataId]
-  for (const e of batch.events) parameters.push(e.eventId, e.occurredAt, e.raw)
+  const parameters: unknown[] = [sourceId, batch.origin, batch.metadataId]
+  for (const e of batch.events) parameters.push(e.eventId, e.type, e.occurredAt, e.raw)
   return CompiledQuery.raw(text, parameters)
 }

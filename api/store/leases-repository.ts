@@ -8,8 +8,15 @@
 // touch the source row. On Postgres any other order can deadlock; PGlite has one session and never
 // shows it.
 import { type Kysely, type Transaction, sql } from 'kysely'
-import { LeaseLostError } from '../sources/source-errors.js'
 import type { Tables } from './tables.js'
+
+/** A run's lease was lost (expired, re-claimed elsewhere, or its source deleted): it commits nothing more. */
+export class LeaseLostError extends Error {
+  constructor(sourceId: number) {
+    super(`lease on source ${sourceId} was lost; stopping without committing`)
+    this.name = 'LeaseLostError'
+  }
+}
 
 /** Locks a source's lease row for the rest of `trx` (LOCK ORDER: before touching the source row). */
 export async function lockLease(trx: Transaction<Tables>, sourceId: number): Promise<void> {

@@ -62,24 +62,11 @@ export interface SourceLeasesTable {
   quarantined_records: Generated<number>
 }
 
-export interface DoneFile {
-  id: string
-  endTime: string
-}
-
-export interface InProgressFile {
-  id: string
-  endTime: string
-  /** Records (lines or concatenated objects) of the file already committed. */
-  recordsDone: number
-}
-
-export interface SourceCursorsTable {
+/** How far a source got in one of its streams; `position` belongs to the source type. */
+export interface SourceProgressTable {
   source_id: number
-  event_type: string
-  after: string
-  done_files: Json<DoneFile[]>
-  in_progress: Json<InProgressFile | null>
+  stream: string
+  position: Json<unknown>
   updated_at: Timestamp
 }
 
@@ -97,7 +84,8 @@ export interface EventsTable {
   event_type: string
   occurred_at: Timestamp
   received_at: Timestamp
-  file_id: string
+  /** Where the source type found the event (a file, a page), when it says. */
+  origin: string | null
   metadata_id: number
   raw: string
 }
@@ -116,7 +104,8 @@ export interface SourceRunsTable {
   status: Generated<string>
   started_at: Timestamp
   finished_at: Timestamp | null
-  files: Generated<number>
+  /** Origins (files, pages) the run finished. */
+  origins: Generated<number>
   events_stored: Generated<number>
   duplicates_skipped: Generated<number>
   quarantined: Generated<number>
@@ -125,11 +114,11 @@ export interface SourceRunsTable {
 
 export interface QuarantinedRecordsTable {
   source_id: number
-  file_id: string
-  line_number: number
-  /** Ordinal of the object within its line (concatenated objects); 0 for a line holding one. */
-  part: Generated<number>
-  event_type: string
+  stream: string
+  origin: string
+  /** Where the record sits within its origin, in the source type's words (e.g. "line 12"). */
+  position: string
+  seq: Generated<number>
   reason: string
   raw: string
   raw_bytes: number
@@ -142,7 +131,7 @@ export interface Tables {
   collectors: CollectorsTable
   sources: SourcesTable
   source_leases: SourceLeasesTable
-  source_cursors: SourceCursorsTable
+  source_progress: SourceProgressTable
   event_metadata: EventMetadataTable
   events: EventsTable
   source_runs: SourceRunsTable

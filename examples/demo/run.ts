@@ -58,7 +58,7 @@ async function storedPerType(api: Api, sourceId: number): Promise<Map<string, nu
   const text: string = await api.call('GET', '/metrics')
   for (const match of text.matchAll(/^openc2c_events_stored_total\{([^}]*)\} (\d+)/gm)) {
     const labels = Object.fromEntries([...match[1]!.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]))
-    if (labels.source_id === String(sourceId)) counts.set(labels.event_type!, Number(match[2]))
+    if (labels.source_id === String(sourceId)) counts.set(labels.stream!, Number(match[2]))
   }
   return counts
 }
@@ -79,7 +79,7 @@ async function followRun(api: Api, sourcePath: string, sourceId: number, afterRu
         lastStored = run.eventsStored
         const perType = await storedPerType(api, sourceId)
         const detail = TYPES.map(([short, type]) => `${short} ${perType.get(type) ?? 0}`).join(' · ')
-        say(`[${stamp()}] run ${run.id}: ${run.files} files, ${run.eventsStored} events stored │ since start, per type: ${detail}`)
+        say(`[${stamp()}] run ${run.id}: ${run.origins} files, ${run.eventsStored} events stored │ since start, per type: ${detail}`)
       }
       if (run.status !== 'running') return run
     }
@@ -191,7 +191,7 @@ async function main(options: DemoOptions): Promise<number> {
 
     const state = { last: source.state?.state ?? 'Pending' }
     let run = await followRun(api, sourcePath, source.id, 0, state)
-    say(`[${stamp()}] run ${run.id} ${run.status}: ${run.files} files, ${run.eventsStored} events stored, ${run.duplicatesSkipped} duplicates skipped, ${run.quarantined} quarantined`)
+    say(`[${stamp()}] run ${run.id} ${run.status}: ${run.origins} files, ${run.eventsStored} events stored, ${run.duplicatesSkipped} duplicates skipped, ${run.quarantined} quarantined`)
     const expected = published()
     say(`[${stamp()}] stored ${run.eventsStored} of the ${expected} events the fake published${run.eventsStored === expected ? ' — all of them' : ''}`)
     say()
@@ -221,7 +221,7 @@ async function main(options: DemoOptions): Promise<number> {
         say(`[${stamp()}] new files published (now ${published()} events); requesting a run`)
         await api.call('POST', `${sourcePath}/action/restart`)
         run = await followRun(api, sourcePath, source.id, run.id, state)
-        say(`[${stamp()}] run ${run.id} ${run.status}: ${run.files} new files, ${run.eventsStored} events stored, ${run.duplicatesSkipped} duplicates skipped`)
+        say(`[${stamp()}] run ${run.id} ${run.status}: ${run.origins} new files, ${run.eventsStored} events stored, ${run.duplicatesSkipped} duplicates skipped`)
       }
     }
     say('Running until Ctrl-C (the source runs again at its hourly interval).')

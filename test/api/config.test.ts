@@ -19,7 +19,6 @@ describe('loadConfig', () => {
       port: 8080,
       host: '127.0.0.1',
       databaseUrl: undefined,
-      chatgptBaseUrl: 'https://api.chatgpt.com/v1',
       schedulerEnabled: true,
       eventRetentionDays: 30,
       authFailuresPerMinute: 30,
@@ -27,6 +26,7 @@ describe('loadConfig', () => {
       secretKey: undefined,
     })
     expect(config.dataDir).toMatch(/\/data$/)
+    expect(config.sourceTypeSettings.get('ChatGPT Compliance')).toEqual({ baseUrl: 'https://api.chatgpt.com/v1', requestsPerMinute: 90, initialLookbackDays: 30 })
   })
 
   it('reads every variable', () => {
@@ -50,11 +50,11 @@ describe('loadConfig', () => {
       databaseUrl: 'postgres://u@h/db',
       dataDir: '/var/lib/openc2c',
       bootstrapCredentials: { accessId: 'admin', accessKey: 'a-long-enough-key' },
-      chatgptBaseUrl: 'http://127.0.0.1:9999/v1',
       schedulerEnabled: false,
       eventRetentionDays: 7,
       authFailuresPerMinute: 0,
     })
+    expect(config.sourceTypeSettings.get('ChatGPT Compliance')).toMatchObject({ baseUrl: 'http://127.0.0.1:9999/v1' })
     expect(config.secretKey?.equals(key)).toBe(true)
     expect(loadConfig({ OPENC2C_SECRET_KEY: key.toString('base64') }).secretKey?.equals(key)).toBe(true)
   })

@@ -7,6 +7,7 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import { loadConfig } from '../../api/config.js'
 import { createLogger } from '../../api/logger.js'
 import { buildService, type Service } from '../../api/service.js'
+import type { SourceTypeDefinition } from '../../api/sources/source-type.js'
 import { openTestDatabase, type TestDatabase } from './db.js'
 
 export interface TestService {
@@ -24,22 +25,35 @@ export interface TestService {
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE' | 'PATCH' | 'HEAD'
 
-export async function startTestService(env: Record<string, string> = {}): Promise<TestService> {
+export interface StartTestServiceOptions {
+  /** The source types the service knows; the built-in ones by default. */
+  sourceTypes?: readonly SourceTypeDefinition[]
+}
+
+export async function startTestService(env: Record<string, string> = {}, options: StartTestServiceOptions = {}): Promise<TestService> {
   const testDatabase = await openTestDatabase()
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'openc2c-data-'))
   const accessId = 'test-access-id'
   const accessKey = crypto.randomBytes(24).toString('base64url')
-  const config = loadConfig({
-    OPENC2C_DATA_DIR: dataDir,
-    OPENC2C_ACCESS_ID: accessId,
-    OPENC2C_ACCESS_KEY: accessKey,
-    OPENC2C_SECRET_KEY: crypto.randomBytes(32).toString('base64'),
-    OPENC2C_SCHEDULER: 'off',
-    LOG_LEVEL: 'silent',
-    ...(testDatabase.location.databaseUrl ? { DATABASE_URL: testDatabase.location.databaseUrl } : {}),
-    ...env,
+  const config = loadConfig(
+    {
+      OPENC2C_DATA_DIR: dataDir,
+      OPENC2C_ACCESS_ID: accessId,
+      OPENC2C_ACCESS_KEY: accessKey,
+      OPENC2C_SECRET_KEY: crypto.randomBytes(32).toString('base64'),
+      OPENC2C_SCHEDULER: 'off',
+      LOG_LEVEL: 'silent',
+      ...(testDatabase.location.databaseUrl ? { DATABASE_URL: testDatabase.location.databaseUrl } : {}),
+      ...env,
+    },
+    { ...(options.sourceTypes ? { sourceTypes: options.sourceTypes } : {}) },
+  )
+  const service = await buildService(config, {
+    database: testDatabase.database,
+    logger: createLogger({ logLevel: config.logLevel }),
+    print: () => {},
+    ...(options.sourceTypes ? { sourceTypes: options.sourceTypes } : {}),
   })
-  const service = await buildService(config, { database: testDatabase.database, logger: createLogger({ logLevel: config.logLevel }), print: () => {} })
   await service.app.ready()
   // As service.start() does, without listening: tests reach the app through inject().
   service.scheduler?.start()

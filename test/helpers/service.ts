@@ -33,10 +33,16 @@ export interface StartServiceOptions {
    * database there itself, as a first `npm start` does, instead of being given a migrated copy.
    */
   dataDir?: string
+  /** A database prepared by the test (e.g. at an older migration), used as the service's own. */
+  location?: TestDatabaseLocation
+  /** A TypeScript entry to run under tsx instead of the bundle (a service built with test-only parts). */
+  entry?: string
 }
 
 export interface RunningService {
   baseUrl: string
+  /** The TypeScript entry it runs, when not the bundle (StartServiceOptions.entry). */
+  entry: string | undefined
   accessId: string
   accessKey: string
   authorization: string
@@ -58,7 +64,7 @@ export async function startService(options: StartServiceOptions = {}): Promise<R
   const reuse = options.reuse
   const serverUrl = options.serverUrl === undefined ? (process.env.TEST_DATABASE_URL ?? null) : options.serverUrl
   const ownDatabase: TestDatabaseLocation | undefined = options.dataDir && !serverUrl ? { cleanup: async () => {} } : undefined
-  const location = reuse?.location ?? ownDatabase ?? (await createTestDatabaseLocation(serverUrl))
+  const location = reuse?.location ?? options.location ?? ownDatabase ?? (await createTestDatabaseLocation(serverUrl))
   let dataDir: string
   if (reuse) dataDir = reuse.dataDir
   else if (options.dataDir) dataDir = options.dataDir
@@ -84,7 +90,9 @@ export async function startService(options: StartServiceOptions = {}): Promise<R
   if (!location.databaseUrl) delete env.DATABASE_URL
 
   const launch = await serviceLaunch()
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), ...launch.args], {
+  const entry = options.entry ?? reuse?.entry
+  const args = entry ? ['--import', 'tsx', entry] : launch.args
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), ...args], {
     cwd: ROOT,
     env: { ...launch.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -129,6 +137,7 @@ export async function startService(options: StartServiceOptions = {}): Promise<R
 
   const running: RunningService = {
     baseUrl,
+    entry,
     accessId,
     accessKey,
     authorization: `Basic ${Buffer.from(`${accessId}:${accessKey}`).toString('base64')}`,

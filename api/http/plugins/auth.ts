@@ -12,7 +12,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
 import fp from 'fastify-plugin'
 import type { CredentialVerifier } from '../../store/credentials.js'
-import { Errors } from '../errors.js'
+import { Errors } from '../api-error.js'
 
 declare module 'fastify' {
   interface FastifyContextConfig {

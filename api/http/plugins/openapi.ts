@@ -5,7 +5,6 @@ import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
-import { sourceTypes } from '../../sources/registry.js'
 
 export const API_PREFIX = '/api/v1'
 export const ALIAS_PREFIX = '/v1'
@@ -55,7 +54,7 @@ export const openapiPlugin = fp(async function openapiPlugin(app: FastifyInstanc
       if (sourceInput?.properties?.config) {
         sourceInput.properties.config = {
           description: 'Integration-specific configuration, chosen by `schemaRef.type`',
-          oneOf: [...sourceTypes.values()].map((t) => ({ $ref: `#/components/schemas/${t.configSchema.$id}` })),
+          oneOf: app.ctx.sourceTypes.all().map((t) => ({ $ref: `#/components/schemas/${t.configSchema.$id}` })),
         }
       }
       return documentObject.openapiObject as never

@@ -10,11 +10,12 @@ import {
   CollectorList,
   CollectorListQuery,
 } from '../../../schemas/collector.js'
-import { ErrorBody } from '../../../schemas/errors.js'
+import { ErrorBody } from '../../../schemas/error-body.js'
 import { Limit, MAX_OFFSET, Offset } from '../../../schemas/paging.js'
 import { type CollectorRecord, type CollectorValues, DuplicateCollectorNameError } from '../../store/collectors-repository.js'
-import { Errors } from '../errors.js'
+import { Errors } from '../api-error.js'
 import { checkIfMatch, etagOf } from '../etag.js'
+import { sendCreated } from '../replies.js'
 import { parseId } from '../ids.js'
 
 const IdParams = Type.Object({ id: Type.String({ description: 'Collector id' }) })
@@ -162,11 +163,7 @@ export const collectorRoutes: FastifyPluginAsyncTypebox = async (app) => {
         if (err instanceof DuplicateCollectorNameError) throw Errors.duplicateName('collector', values.name, '$.collector.name')
         throw err
       }
-      return reply
-        .code(201)
-        .header('location', `/v1/collectors/${record.id}`)
-        .header('etag', etagOf('collector', record.id, record.version))
-        .send({ collector: collectorView(record) })
+      return sendCreated(reply, { kind: 'collector', id: record.id, version: record.version, location: `/v1/collectors/${record.id}` }, { collector: collectorView(record) })
     },
   )
 

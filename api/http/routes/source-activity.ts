@@ -2,11 +2,11 @@
 // the stored events, the recent runs and the quarantined records of a source, and the restart action.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
-import { ErrorBody } from '../../../schemas/errors.js'
+import { ErrorBody } from '../../../schemas/error-body.js'
 import { EventPage, EventPageQuery, QuarantineList, RunList } from '../../../schemas/events.js'
 import { Limit, Offset } from '../../../schemas/paging.js'
 import { SourceEnvelope } from '../../../schemas/source.js'
-import { Errors } from '../errors.js'
+import { Errors } from '../api-error.js'
 import { findSource, sourceView } from './sources.js'
 
 const SourceParams = Type.Object({ collectorId: Type.String(), sourceId: Type.String() })
@@ -57,7 +57,7 @@ export const sourceActivityRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['sources'],
         summary: 'List recent runs',
-        description: 'Extension. Newest first: start, end, files, events stored, duplicates skipped, quarantined records and errors.',
+        description: 'Extension. Newest first: start, end, origins finished (log files), events stored, duplicates skipped, quarantined records and errors.',
         params: SourceParams,
         querystring: Type.Object({ limit: Type.Optional(Limit(500, 50)) }),
         response: { 200: RunList, ...failures },
@@ -75,7 +75,7 @@ export const sourceActivityRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['sources'],
         summary: 'List quarantined records',
-        description: 'Extension. Malformed upstream records kept aside with their file id, line number, part (the object within the line) and raw text (first MiB).',
+        description: 'Extension. Malformed upstream records kept aside with their stream, origin (a log file), position in it (a line) and raw text (first MiB).',
         params: SourceParams,
         querystring: Type.Object({
           limit: Type.Optional(Limit(1000, 100)),

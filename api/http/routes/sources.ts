@@ -3,7 +3,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import type { FastifyReply } from 'fastify'
-import { ErrorBody } from '../../../schemas/errors.js'
+import { ErrorBody } from '../../../schemas/error-body.js'
 import {
   DownloadedSourceEnvelope,
   DownloadedSourceList,
@@ -14,13 +14,14 @@ import {
   type SourceInput,
   SourceList,
 } from '../../../schemas/source.js'
-import { findSourceType, sourceTypeNames } from '../../sources/registry.js'
-import { prepareSourceConfig } from '../../sources/source-config.js'
+import { prepareConfig } from '../../shared/configurable.js'
+import type { SourceTypes } from '../../sources/registry.js'
 import type { SourceTypeDefinition } from '../../sources/source-type.js'
 import { DuplicateSourceNameError, MissingCollectorError, type SourceRecord } from '../../store/sources-repository.js'
 import type { AppContext } from '../context.js'
-import { Errors } from '../errors.js'
+import { Errors } from '../api-error.js'
 import { checkIfMatch, etagOf } from '../etag.js'
+import { sendCreated } from '../replies.js'
 import { parseId } from '../ids.js'
 
 const CollectorParams = Type.Object({ collectorId: Type.String({ description: 'Collector id' }) })
@@ -79,7 +80,7 @@ async function requireCollector(ctx: AppContext, rawId: string): Promise<number>
   return id
 }
 
-function sourceTypeOf(input: SourceInput): SourceTypeDefinition {
+function sourceTypeOf(types: SourceTypes, input: SourceInput): SourceTypeDefinition {
   if (input.sourceType !== 'Universal') {
     throw Errors.invalidField(
       'collectors.validation.sourceType.invalid',
@@ -87,12 +88,12 @@ function sourceTypeOf(input: SourceInput): SourceTypeDefinition {
       `must be one of: "Universal" (got ${JSON.stringify(input.sourceType)}); only Cloud-to-Cloud sources are supported`,
     )
   }
-  const type = findSourceType(input.schemaRef.type)
+  const type = types.find(input.schemaRef.type)
   if (!type) {
     throw Errors.invalidField(
       'collectors.validation.schemaRef.invalid',
       '$.source.schemaRef.type',
-      `must be one of: ${sourceTypeNames().map((n) => JSON.stringify(n)).join(', ')} (got ${JSON.stringify(input.schemaRef.type)})`,
+      `must be one of: ${types.names().map((n) => JSON.stringify(n)).join(', ')} (got ${JSON.stringify(input.schemaRef.type)})`,
     )
   }
   return type
@@ -159,28 +160,25 @@ export const sourceRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       const collectorId = await requireCollector(ctx, request.params.collectorId)
       const input = request.body.source
-      const type = sourceTypeOf(input)
-      const prepared = prepareSourceConfig(type, input.config, ctx.secretBox, '$.source.config')
+      const type = sourceTypeOf(ctx.sourceTypes, input)
+      const prepared = prepareConfig(type, input.config, ctx.secretBox, '$.source.config')
       if (!prepared.ok) throw Errors.validation('collectors.validation.config.invalid', prepared.issues)
       let record: SourceRecord
       try {
         record = await ctx.sources.create(collectorId, {
-          name: prepared.name,
+          name: String(prepared.config.name),
           schemaType: type.type,
           config: prepared.publicConfig,
           secrets: prepared.sealedSecrets,
         })
       } catch (err) {
-        if (err instanceof DuplicateSourceNameError) throw Errors.duplicateName('source', prepared.name, '$.source.config.name')
+        if (err instanceof DuplicateSourceNameError) throw Errors.duplicateName('source', String(prepared.config.name), '$.source.config.name')
         // Deleted by another request since requireCollector(): the same answer as if it never existed.
         if (err instanceof MissingCollectorError) throw Errors.collectorNotFound(request.params.collectorId)
         throw err
       }
-      return reply
-        .code(201)
-        .header('location', `/v1/collectors/${collectorId}/sources/${record.id}`)
-        .header('etag', etagOf('source', record.id, record.version))
-        .send({ source: sourceView(record) })
+      const location = `/v1/collectors/${collectorId}/sources/${record.id}`
+      return sendCreated(reply, { kind: 'source', id: record.id, version: record.version, location }, { source: sourceView(record) })
     },
   )
 
@@ -206,7 +204,7 @@ export const sourceRoutes: FastifyPluginAsyncTypebox = async (app) => {
         throw Errors.invalidField('collectors.validation.id.mismatch', '$.source.id', `must be ${current.id}, the id in the URL`)
       }
       checkIfMatch(request.headers['if-match'], etagOf('source', current.id, current.version))
-      const type = sourceTypeOf(input)
+      const type = sourceTypeOf(ctx.sourceTypes, input)
       if (type.type !== current.schemaType) {
         throw Errors.invalidField(
           'collectors.validation.schemaRef.immutable',
@@ -215,18 +213,18 @@ export const sourceRoutes: FastifyPluginAsyncTypebox = async (app) => {
         )
       }
       const storedSecrets = current.secrets ? ctx.secretBox.openJson(current.secrets) : {}
-      const prepared = prepareSourceConfig(type, input.config, ctx.secretBox, '$.source.config', storedSecrets)
+      const prepared = prepareConfig(type, input.config, ctx.secretBox, '$.source.config', storedSecrets)
       if (!prepared.ok) throw Errors.validation('collectors.validation.config.invalid', prepared.issues)
       let result
       try {
         result = await ctx.sources.replace(current.collectorId, current.id, current.version, {
-          name: prepared.name,
+          name: String(prepared.config.name),
           schemaType: type.type,
           config: prepared.publicConfig,
           secrets: prepared.sealedSecrets,
         })
       } catch (err) {
-        if (err instanceof DuplicateSourceNameError) throw Errors.duplicateName('source', prepared.name, '$.source.config.name')
+        if (err instanceof DuplicateSourceNameError) throw Errors.duplicateName('source', String(prepared.config.name), '$.source.config.name')
         throw err
       }
       ctx.sourceReads.invalidate(current.id)

@@ -4,7 +4,7 @@ import {
   type ChatGptEventType,
   UPSTREAM_EVENT_TYPE,
 } from '../../../schemas/sources/chatgpt-compliance.js'
-import type { ValidationIssue } from '../../../schemas/errors.js'
+import type { ValidationIssue } from '../../../schemas/error-body.js'
 
 export interface EffectiveChatGptConfig {
   workspaceId: string

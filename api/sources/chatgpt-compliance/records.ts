@@ -14,6 +14,14 @@ export type FileRecord =
   | { kind: 'event'; lineNumber: number; part: number; raw: string; eventId: string; timestamp: string | undefined; type: string | undefined }
   | { kind: 'malformed'; lineNumber: number; part: number; raw: string; rawBytes: number; reason: string }
 
+/**
+ * A malformed record's position in its file, as quarantine keys it: "line 12", or "line 12, object 2"
+ * for the second of several objects concatenated on one line.
+ */
+export function quarantinePosition(record: { lineNumber: number; part: number }): string {
+  return record.part > 0 ? `line ${record.lineNumber}, object ${record.part + 1}` : `line ${record.lineNumber}`
+}
+
 export async function* readRecords(path: string): AsyncGenerator<FileRecord> {
   let lineNumber = 0
   let pending: Buffer[] = []

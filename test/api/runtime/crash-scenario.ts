@@ -157,7 +157,7 @@ function checkOutcome(s: Scenario, o: Observed): void {
   // completed by exactly one run.
   expect(sum(runs.map((r) => r.eventsStored))).toBe(expected.size)
   expect(sum(runs.map((r) => r.duplicatesSkipped))).toBe(repeatedLines)
-  expect(sum(runs.map((r) => r.files))).toBe(files.length)
+  expect(sum(runs.map((r) => r.origins))).toBe(files.length)
   expect(sum(runs.map((r) => r.quarantined))).toBe(malformedLines)
 
   // The kills landed where they were meant to, and while there was work left.

@@ -210,10 +210,10 @@ async function waitMidFile(k: KillContext): Promise<Outcome> {
   while (Date.now() < deadline) {
     const run = (await getRuns(k.service, k.collectorId, k.sourceId, 1).catch(() => []))[0]
     if (run?.status === 'running') {
-      if (previous && previous.id === run.id && run.files === previous.files && run.eventsStored > previous.eventsStored) {
+      if (previous && previous.id === run.id && run.origins === previous.origins && run.eventsStored > previous.eventsStored) {
         const ms = k.rng.int(151)
         await sleep(ms)
-        return { triggered: true, detail: `run ${run.id} had ${run.eventsStored} events and file #${run.files + 1} partly committed; +${ms} ms` }
+        return { triggered: true, detail: `run ${run.id} had ${run.eventsStored} events and file #${run.origins + 1} partly committed; +${ms} ms` }
       }
       previous = run
     }

@@ -67,7 +67,7 @@ describe('memory while ingesting a 1 GiB file', () => {
         `ingested in ${ingestS.toFixed(1)} s (${Math.round(EVENTS / ingestS)} events/s, ${(FILE_BYTES / 2 ** 20 / ingestS).toFixed(1)} MiB/s) on ${usingPostgres ? 'Postgres' : 'embedded PGlite'}; ` +
           `RSS idle ${idle.rssMiB.toFixed(0)} MiB, peak (VmHWM) ${peak.peakRssMiB.toFixed(0)} MiB, highest sample ${sampledPeak.mib.toFixed(0)} MiB at ${sampledPeak.atS.toFixed(1)} s (${sampledPeak.phase})`,
       )
-      expect(run).toMatchObject({ status: 'succeeded', files: 1, eventsStored: EVENTS, duplicatesSkipped: 0, quarantined: 0 })
+      expect(run).toMatchObject({ status: 'succeeded', origins: 1, eventsStored: EVENTS, duplicatesSkipped: 0, quarantined: 0 })
 
       // The stored set is exactly the file's ids (read after a clean stop, so PGlite can be opened here).
       expect(await service.stop()).toBe(0)

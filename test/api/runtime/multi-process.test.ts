@@ -157,7 +157,7 @@ describe.concurrent('several processes on one Postgres', () => {
       const sourceId = await createChatGptSource(a, collectorId, twins.fakes[0], { enabledEventType: ['CONVERSATION'] })
       // B joins while A holds the source; it polls every 100 ms but must not claim it.
       const b = await cluster.join(1)
-      await waitUntil(async () => ((await getRuns(a, collectorId, sourceId, 1))[0]?.files ?? 0) >= 2, "A's run to complete 2 files", 60_000, 25)
+      await waitUntil(async () => ((await getRuns(a, collectorId, sourceId, 1))[0]?.origins ?? 0) >= 2, "A's run to complete 2 files", 60_000, 25)
       expect(twins.fakes[1].requests).toEqual([])
 
       await a.kill()
@@ -182,17 +182,17 @@ describe.concurrent('several processes on one Postgres', () => {
         expect(Date.parse(firstOfB.at)).toBeGreaterThan(expiresAt.getTime())
         const since = (t: number) => `+${t - killedAt.getTime()} ms`
         process.stdout.write(
-          `multi-process: A killed with ${runs[0]!.files} files done; lease expired ${since(expiresAt.getTime())}, B claimed ${since(runs[1]!.startedAt.getTime())}, B's first request ${since(Date.parse(firstOfB.at))}\n`,
+          `multi-process: A killed with ${runs[0]!.origins} files done; lease expired ${since(expiresAt.getTime())}, B claimed ${since(runs[1]!.startedAt.getTime())}, B's first request ${since(Date.parse(firstOfB.at))}\n`,
         )
         // A's requests all came before it died.
         expect(twins.fakes[0].requests.every((r) => Date.parse(r.at) <= killedAt.getTime())).toBe(true)
         // B resumed where A stopped: the files A completed were not downloaded again.
         const doneByA = new Set(twins.fakes[0].requestsTo('signed', 200).map((r) => r.fileId))
         const downloadedByB = new Set(twins.fakes[1].requestsTo('signed', 200).map((r) => r.fileId))
-        expect(runs[0]!.files).toBeGreaterThanOrEqual(2)
+        expect(runs[0]!.origins).toBeGreaterThanOrEqual(2)
         expect(doneByA.size + downloadedByB.size - [...doneByA].filter((id) => downloadedByB.has(id)).length).toBe(12)
         expect([...doneByA].filter((id) => downloadedByB.has(id)).length).toBeLessThanOrEqual(1)
-        expect(runs[0]!.files + runs[1]!.files).toBe(12)
+        expect(runs[0]!.origins + runs[1]!.origins).toBe(12)
 
         const stored = await readStoredEvents(database, sourceId)
         const expected = twins.fakes[0].expectedEventIds()

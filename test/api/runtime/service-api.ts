@@ -9,7 +9,7 @@ export interface RunView {
   status: string
   startedAt: string
   finishedAt: string | null
-  files: number
+  origins: number
   eventsStored: number
   duplicatesSkipped: number
   quarantined: number

@@ -23,7 +23,7 @@ export interface StoredRun {
   status: string
   startedAt: Date
   finishedAt: Date | null
-  files: number
+  origins: number
   eventsStored: number
   duplicatesSkipped: number
   quarantined: number
@@ -53,12 +53,12 @@ export async function readRuns(database: Database, sourceIds?: number[]): Promis
     status: string
     started_at: Date
     finished_at: Date | null
-    files: number
+    origins: number
     events_stored: number
     duplicates_skipped: number
     quarantined: number
     errors: { at: string; type: string; message: string }[] | null
-  }>`select id, source_id, generation, owner, status, started_at, finished_at, files, events_stored, duplicates_skipped, quarantined, errors
+  }>`select id, source_id, generation, owner, status, started_at, finished_at, origins, events_stored, duplicates_skipped, quarantined, errors
      from source_runs ${sourceIds ? sql`where source_id = any(${sourceIds}::bigint[])` : sql``} order by id`.execute(database.db)
   return result.rows.map((r) => ({
     id: Number(r.id),
@@ -68,7 +68,7 @@ export async function readRuns(database: Database, sourceIds?: number[]): Promis
     status: r.status,
     startedAt: new Date(r.started_at),
     finishedAt: r.finished_at === null ? null : new Date(r.finished_at),
-    files: Number(r.files),
+    origins: Number(r.origins),
     eventsStored: Number(r.events_stored),
     duplicatesSkipped: Number(r.duplicates_skipped),
     quarantined: Number(r.quarantined),

@@ -183,9 +183,7 @@ describe('scheduler', () => {
 /** A Scheduler over stub leases, for what happens between ticks. */
 function stubScheduler(claim: LeasesRepository['claim'], pollMs = 60_000): Scheduler {
   return new Scheduler({
-    deps: { leaseMs: 60_000 } as RunDeps,
-    leases: { claim } as LeasesRepository,
-    logger: pino({ level: 'silent' }),
+    deps: { leaseMs: 60_000, leases: { claim } as LeasesRepository, logger: pino({ level: 'silent' }) } as RunDeps,
     pollMs,
     maxConcurrentRuns: 1,
   })

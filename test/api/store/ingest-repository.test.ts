@@ -20,36 +20,37 @@ async function leasedSource(): Promise<{ lease: LeaseHandle; runId: number; meta
 
 function batch(metadataId: number, parts: Partial<Batch>): Batch {
   return {
-    eventType: 'AUDIT_LOG',
-    fileId: 'eclf_test',
+    stream: 'AUDIT_LOG',
+    origin: 'eclf_test',
     metadataId,
     events: [],
     quarantined: [],
-    cursor: { after: '2026-01-01T00:00:00.000000Z', doneFiles: [], inProgress: null },
-    filesCompleted: 1,
+    position: { page: 'p1' },
+    originsCompleted: 1,
     newestEventAt: '2026-01-01T00:00:00Z',
     ...parts,
   }
 }
 
 describe('IngestRepository.commit', () => {
-  it('keeps two malformed records of one line as two rows (line and part); a replay adds none', async () => {
+  it('keeps malformed records at different positions of one origin as separate rows; a replay adds none', async () => {
     const { lease, runId, metadataId } = await leasedSource()
     const b = batch(metadataId, {
-      events: [{ eventId: 'a', occurredAt: '2026-01-01T00:00:00Z', raw: '{"event_id":"a"}' }],
+      events: [{ eventId: 'a', type: 'AUDIT_LOG', occurredAt: '2026-01-01T00:00:00Z', raw: '{"event_id":"a"}' }],
       quarantined: [
-        { lineNumber: 3, part: 1, reason: 'no event_id', raw: '{"no":"id"}', rawBytes: 11 },
-        { lineNumber: 3, part: 2, reason: 'no event_id', raw: '{"event_id":""}', rawBytes: 15 },
-        { lineNumber: 4, part: 0, reason: 'not valid JSON', raw: '{', rawBytes: 1 },
+        { position: 'line 3', reason: 'no event_id', raw: '{"no":"id"}', rawBytes: 11 },
+        { position: 'line 3, object 2', reason: 'no event_id', raw: '{"event_id":""}', rawBytes: 15 },
+        { position: 'line 4', reason: 'not valid JSON', raw: '{', rawBytes: 1 },
       ],
     })
     expect(await store.ingest.commit(lease, runId, b)).toEqual({ stored: 1, duplicates: 0, quarantined: 3 })
     const rows = await store.events.quarantined(lease.sourceId, 100, 0)
-    expect(rows.map((r) => [r.fileId, r.lineNumber, r.part, r.reason, r.raw, r.rawBytes])).toEqual([
-      ['eclf_test', 3, 1, 'no event_id', '{"no":"id"}', 11],
-      ['eclf_test', 3, 2, 'no event_id', '{"event_id":""}', 15],
-      ['eclf_test', 4, 0, 'not valid JSON', '{', 1],
+    expect(rows.map((r) => [r.stream, r.origin, r.position, r.reason, r.raw, r.rawBytes])).toEqual([
+      ['AUDIT_LOG', 'eclf_test', 'line 3', 'no event_id', '{"no":"id"}', 11],
+      ['AUDIT_LOG', 'eclf_test', 'line 3, object 2', 'no event_id', '{"event_id":""}', 15],
+      ['AUDIT_LOG', 'eclf_test', 'line 4', 'not valid JSON', '{', 1],
     ])
+    expect(await store.ingest.loadPosition(lease.sourceId, 'AUDIT_LOG')).toEqual({ page: 'p1' })
     // Re-committing the same records (a file ingested again) stores and counts nothing twice.
     expect(await store.ingest.commit(lease, runId, b)).toEqual({ stored: 0, duplicates: 1, quarantined: 0 })
     expect(await store.events.quarantined(lease.sourceId, 100, 0)).toHaveLength(3)
@@ -62,12 +63,12 @@ describe('IngestRepository.commit', () => {
     // A valid event whose JSON text escapes a NUL: six ASCII characters, stored byte for byte.
     const escaped = String.raw`{"event_id":"e","text":"a\u0000b"}`
     const b = batch(metadataId, {
-      events: [{ eventId: 'e', occurredAt: '2026-01-01T00:00:00Z', raw: escaped }],
-      quarantined: [{ lineNumber: 2, part: 0, reason: 'not valid JSON', raw: withNul, rawBytes: Buffer.byteLength(withNul) }],
+      events: [{ eventId: 'e', type: 'AUDIT_LOG', occurredAt: '2026-01-01T00:00:00Z', raw: escaped }],
+      quarantined: [{ position: 'line 2', reason: 'not valid JSON', raw: withNul, rawBytes: Buffer.byteLength(withNul) }],
     })
     expect(await store.ingest.commit(lease, runId, b)).toEqual({ stored: 1, duplicates: 0, quarantined: 1 })
     const [row] = await store.events.quarantined(lease.sourceId, 100, 0)
-    expect(row).toMatchObject({ lineNumber: 2, part: 0, rawBytes: Buffer.byteLength(withNul) })
+    expect(row).toMatchObject({ position: 'line 2', rawBytes: Buffer.byteLength(withNul) })
     expect(row!.raw).toBe(String.raw`{"event_id":"n","text":"a\u0000b\u0000"}`)
     const page = await store.events.page(lease.sourceId, 0, 10)
     expect(page.events.map((e) => [e.id, e.raw])).toEqual([['e', escaped]])
@@ -108,7 +109,7 @@ describe('migration 0004', () => {
       await sql`
         insert into quarantined_records (source_id, file_id, line_number, event_type, reason, raw, raw_bytes)
         values (${source.id}, 'eclf_old', 7, 'AUDIT_LOG', 'not valid JSON', '{', 1)`.execute(db)
-      expect((await migrator.migrateToLatest()).error).toBeUndefined()
+      expect((await migrator.migrateTo('0004-quarantine-parts-and-event-indexes')).error).toBeUndefined()
       const rows = await sql<{ line_number: number; part: number }>`select line_number, part from quarantined_records`.execute(db)
       expect(rows.rows.map((r) => [Number(r.line_number), Number(r.part)])).toEqual([[7, 0]])
       await sql`

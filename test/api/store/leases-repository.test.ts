@@ -2,8 +2,7 @@
 // claims really race (SKIP LOCKED); on PGlite they are serialised, and must still be unique.
 import { sql } from 'kysely'
 import { describe, expect, it } from 'vitest'
-import { LeaseLostError } from '../../../api/sources/source-errors.js'
-import { LeasesRepository } from '../../../api/store/leases-repository.js'
+import { LeaseLostError, LeasesRepository } from '../../../api/store/leases-repository.js'
 import { useStore } from '../../helpers/store.js'
 
 const store = useStore('leases')
@@ -32,19 +31,19 @@ describe('LeasesRepository', () => {
     await expect(store.ingest.startRun(old)).rejects.toBeInstanceOf(LeaseLostError)
     const runId = await store.ingest.startRun(fresh!)
     const batch = {
-      eventType: 'AUDIT_LOG',
-      fileId: 'eclf_x',
+      stream: 'AUDIT_LOG',
+      origin: 'eclf_x',
       metadataId: await store.ingest.metadataId(id, { _source: 's' }),
-      events: [{ eventId: 'e1', occurredAt: '2026-01-01T00:00:00Z', raw: '{"event_id":"e1"}' }],
+      events: [{ eventId: 'e1', type: 'AUDIT_LOG', occurredAt: '2026-01-01T00:00:00Z', raw: '{"event_id":"e1"}' }],
       quarantined: [],
-      cursor: { after: '2026-01-01T00:00:00.000000Z', doneFiles: [], inProgress: null },
-      filesCompleted: 1,
+      position: { after: 'x' },
+      originsCompleted: 1,
       newestEventAt: '2026-01-01T00:00:00Z',
     }
     await expect(store.ingest.commit(old, runId, batch)).rejects.toBeInstanceOf(LeaseLostError)
     const count = async () => Number((await sql<{ n: number }>`select count(*) as n from events where source_id = ${id}`.execute(store.t.database.db)).rows[0]!.n)
     expect(await count()).toBe(0)
-    expect(await store.ingest.loadCursor(id, 'AUDIT_LOG')).toBeUndefined()
+    expect(await store.ingest.loadPosition(id, 'AUDIT_LOG')).toBeUndefined()
     expect(await store.ingest.commit(fresh!, runId, batch)).toEqual({ stored: 1, duplicates: 0, quarantined: 0 })
     expect(await count()).toBe(1)
     // The same batch again stores nothing new: the event is counted as a duplicate.

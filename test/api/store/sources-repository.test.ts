@@ -3,7 +3,7 @@
 import { sql } from 'kysely'
 import pg from 'pg'
 import { describe, expect, it, vi } from 'vitest'
-import { LeaseLostError } from '../../../api/sources/source-errors.js'
+import { LeaseLostError } from '../../../api/store/leases-repository.js'
 import { SourcesRepository } from '../../../api/store/sources-repository.js'
 import { usingPostgres } from '../../helpers/db.js'
 import { useStore } from '../../helpers/store.js'

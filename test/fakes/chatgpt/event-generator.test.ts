@@ -16,7 +16,7 @@ const asRecord = (value: unknown): Record<string, unknown> => {
   return value as Record<string, unknown>
 }
 
-describe('generateEvent: common envelope (spec §B.5)', () => {
+describe('generateEvent: common envelope (docs/logs-platform.md §4)', () => {
   it.each(COMPLIANCE_EVENT_TYPES)('%s carries event_id, type, timestamp, principal, actor and request_metadata', (type) => {
     const users = new Set(workspaceUsers(WORKSPACE).map((u) => u.user_id))
     let withMetadata = 0
@@ -67,7 +67,7 @@ describe('generateEvent: common envelope (spec §B.5)', () => {
   })
 })
 
-describe('generateEvent: per-type payloads (spec §B.6)', () => {
+describe('generateEvent: per-type payloads', () => {
   it('CONVERSATION_MESSAGE has message, author, content and conversation', () => {
     const authors = new Set<string>()
     for (const event of samples('CONVERSATION_MESSAGE')) {

@@ -1,4 +1,4 @@
-// Deterministic, realistic log lines for every event type (compliance-api.md §1.3, §B.5, §B.6).
+// Deterministic, realistic log lines for every event type (docs/logs-platform.md §4).
 //
 // The event_id is always the FIRST value drawn from the generator, so `generatedEventId(seed)` can recompute
 // it without building the rest of the event; generated multi-gigabyte files rely on that to list their
@@ -183,7 +183,7 @@ function conversationMessage({ rng, micros, users }: BuildContext): BuiltPayload
   const firstMessage = rng.bool(0.2)
   const conversation: Record<string, unknown> = {
     id: timePrefixedId(rng, conversationCreated),
-    // The title is generated after the first exchange, so early events carry "" (spec §B.6).
+    // The title is generated after the first exchange, so early events carry "".
     title: firstMessage ? '' : rng.pick(pool.CONVERSATION_TITLES),
     created_at: formatMicrosZ(conversationCreated),
     is_pinned: rng.bool(0.1),
@@ -228,7 +228,7 @@ function auditLog({ rng, users, micros }: BuildContext): BuiltPayload {
       actionData = { email_addresses: [`new.hire${rng.between(1, 99)}@${pool.EMAIL_DOMAIN}`], role: 'standard-user' }
       break
     case 3:
-      // Compliance API calls are audited with the key as actor (spec §1.2).
+      // Compliance API calls are audited with the key as actor (docs/logs-platform.md §1).
       action = 'LIST_WORKSPACE_LOG_FILES'
       actor = { type: 'API_KEY', redacted_id: `sk-...${rng.alnum(4)}` }
       actionData = { limit: 100, after: formatMicrosZ(micros - 3_600n * MICROS_PER_SECOND), event_type: rng.pick(['CONVERSATION_MESSAGE', 'AUDIT_LOG', 'AUTH_LOG']) }
@@ -405,7 +405,7 @@ function codexSecurityLog({ rng, users, workspaceId }: BuildContext): BuiltPaylo
   }
 }
 
-// CUSTOM_AGENTS_LOG has no published field list (spec §B.4 only names the topics: lifecycle, runs, memory,
+// CUSTOM_AGENTS_LOG has no published field list (docs/logs-platform.md §10 only names the topics: lifecycle, runs, memory,
 // connector use); this shape mirrors CODEX_LOG's discriminator + details layout.
 function customAgentsLog({ rng, users, workspaceId }: BuildContext): BuiltPayload {
   const eventType = rng.pick(pool.AGENT_EVENT_TYPES)

@@ -1,4 +1,4 @@
-// Event types and the line envelope of the Compliance Logs Platform (spec compliance-api.md §B.4, §B.5).
+// Event types and the line envelope of the Compliance Logs Platform (docs/logs-platform.md §4, §10).
 
 export const COMPLIANCE_EVENT_TYPES = [
   'CONVERSATION_MESSAGE',
@@ -18,14 +18,14 @@ export function isComplianceEventType(value: string): value is ComplianceEventTy
 }
 
 /**
- * Every type above is workspace-scoped; the organization path answers 400 for them (spec §1.5, §B.4).
+ * Every type above is workspace-scoped; the organization path answers 400 for them (docs/logs-platform.md §1, §10).
  * Kept as a predicate so an org-scoped type (COSTS) can be added without touching the listener.
  */
 export function isWorkspaceScoped(_type: ComplianceEventType): boolean {
   return true
 }
 
-/** Fine-grained Admin-key scope name for reading one event type (spec §1.2, 2026 keys). */
+/** Fine-grained Admin-key scope name for reading one event type (docs/logs-platform.md §1). */
 export function readScopeName(type: ComplianceEventType): string {
   return `chatgpt.enterprise.compliance_logs_platform.${type.toLowerCase()}.read`
 }
@@ -62,7 +62,7 @@ export interface RequestMetadata {
   destination_hostname: string | null
 }
 
-/** One line of a log file: the common envelope plus per-type fields at top level (spec §B.5). */
+/** One line of a log file: the common envelope plus per-type fields at top level (docs/logs-platform.md §4). */
 export interface ComplianceEvent {
   event_id: string
   type: ComplianceEventType

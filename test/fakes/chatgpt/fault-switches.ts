@@ -34,7 +34,7 @@ export interface FaultSwitches {
   /** The next N signed URLs are issued already expired. */
   expireNextSignedUrls: number
   /**
-   * Error body shape: `fastapi` = `{"detail": …}` (default, spec §1.5); `openai` = the platform shape
+   * Error body shape: `fastapi` = `{"detail": …}` (default, docs/logs-platform.md §9); `openai` = the platform shape
    * `{"error": {"message", "type", "param", "code"}}` some clients assume.
    */
   errorStyle: ErrorStyle

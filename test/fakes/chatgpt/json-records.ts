@@ -1,5 +1,5 @@
 // Splits a log file body into JSON records the way a tolerant client must: one object per line, but also
-// objects written back to back (`}{`, `} {`) on one line (compliance-api.md §B.2 "concatenated JSON").
+// objects written back to back (`}{`, `} {`) on one line (docs/logs-platform.md §4).
 // The fake uses it to learn event ids of raw bodies; tests use it to read what the fake served.
 
 /**

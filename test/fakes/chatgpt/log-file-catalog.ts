@@ -1,5 +1,5 @@
 // The published log files of one workspace, kept sorted the way the listing returns them:
-// ascending by end_time, ties broken by id (compliance-api.md §B.1).
+// ascending by end_time, ties broken by id (docs/logs-platform.md §2).
 
 import type { ComplianceEventType } from './event-types.js'
 import type { LogFileBody } from './log-file-body.js'

@@ -1,5 +1,5 @@
 // Request validation with FastAPI/pydantic semantics: every problem of a request is reported at once as a
-// 422 `{"detail": [{type, loc, msg, input, ctx?}]}` (compliance-api.md §1.5, §B.1). Messages copy pydantic v2's
+// 422 `{"detail": [{type, loc, msg, input, ctx?}]}` (docs/logs-platform.md §2, §9). Messages copy pydantic v2's
 // wording where it is well known; clients must not parse them.
 
 import { COMPLIANCE_EVENT_TYPES, isComplianceEventType, type ComplianceEventType } from './event-types.js'

@@ -1,4 +1,4 @@
-// Value pools for generated events. Values imitate the shapes listed in compliance-api.md §1.3/§B.5/§B.6;
+// Value pools for generated events. Values imitate the shapes listed in docs/logs-platform.md §4;
 // IP addresses come from the documentation ranges (RFC 5737) and e-mail domains from `.example`,
 // so generated data can never point at a real person or host.
 

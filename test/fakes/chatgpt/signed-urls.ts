@@ -1,5 +1,5 @@
 // Tokens for the fake "signed storage" URLs: the file id and an expiry, HMAC-SHA256 signed with a secret
-// that lives only in the fake process, like a pre-signed blob URL (compliance-api.md §B.2).
+// that lives only in the fake process, like a pre-signed blob URL (docs/logs-platform.md §3).
 
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
 

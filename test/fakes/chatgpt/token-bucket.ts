@@ -1,5 +1,5 @@
 // Rate limiting as the Admin API documents it: a budget per minute for each (key, method, route template),
-// 100 by default (compliance-api.md §1.4). A token bucket of capacity = budget refilled continuously lets a
+// 100 by default (docs/logs-platform.md §8). A token bucket of capacity = budget refilled continuously lets a
 // client burst a full minute's budget and then paces it, and gives an honest Retry-After.
 
 export type TakeResult = { allowed: true } | { allowed: false; retryAfterSeconds: number }

@@ -43,10 +43,10 @@ describe('GET .../events', () => {
 })
 
 describe('GET .../runs', () => {
-  it('lists runs with files, events stored, duplicates skipped, quarantined and errors', async () => {
+  it('lists runs with origins (files), events stored, duplicates skipped, quarantined and errors', async () => {
     const { runs } = (await c.t.request('GET', `${c.sourcePath(sourceId)}/runs`)).json()
     expect(runs).toHaveLength(1)
-    expect(runs[0]).toMatchObject({ status: 'succeeded', files: 3, eventsStored: 25, duplicatesSkipped: 2, quarantined: 1 })
+    expect(runs[0]).toMatchObject({ status: 'succeeded', origins: 3, eventsStored: 25, duplicatesSkipped: 2, quarantined: 1 })
     expect(runs[0].errors).toEqual([expect.objectContaining({ type: 'retried', message: expect.stringContaining('502') })])
     expect(Date.parse(runs[0].finishedAt)).toBeGreaterThanOrEqual(Date.parse(runs[0].startedAt))
   })
@@ -103,12 +103,13 @@ describe('GET /metrics', () => {
     expect(res.headers['content-type']).toContain('text/plain')
     const text = res.body
     const sid = `source_id="${sourceId}"`
-    expect(text).toMatch(new RegExp(`openc2c_events_stored_total\\{${sid},event_type="CONVERSATION_MESSAGE"\\} 25`))
-    expect(text).toMatch(new RegExp(`openc2c_duplicates_skipped_total\\{${sid},event_type="CONVERSATION_MESSAGE"\\} 2`))
-    expect(text).toMatch(new RegExp(`openc2c_records_quarantined_total\\{${sid},event_type="CONVERSATION_MESSAGE"\\} 1`))
+    expect(text).toMatch(new RegExp(`openc2c_events_stored_total\\{${sid},stream="CONVERSATION_MESSAGE"\\} 25`))
+    expect(text).toMatch(new RegExp(`openc2c_duplicates_skipped_total\\{${sid},stream="CONVERSATION_MESSAGE"\\} 2`))
+    expect(text).toMatch(new RegExp(`openc2c_records_quarantined_total\\{${sid},stream="CONVERSATION_MESSAGE"\\} 1`))
     expect(text).toMatch(new RegExp(`openc2c_run_duration_seconds_count\\{${sid},outcome="succeeded"\\} [12]`))
-    expect(text).toMatch(/openc2c_upstream_responses_total\{route="list",status="502"\} 1/)
-    expect(text).toMatch(/openc2c_upstream_responses_total\{route="signed",status="200"\} \d+/)
+    expect(text).toMatch(/openc2c_upstream_responses_total\{source_type="ChatGPT Compliance",route="list",status="502"\} 1/)
+    expect(text).toMatch(/openc2c_upstream_responses_total\{source_type="ChatGPT Compliance",route="signed",status="200"\} \d+/)
+    expect(text).toMatch(new RegExp(`openc2c_files_processed_total\\{${sid},event_type="CONVERSATION_MESSAGE"\\} 3`))
     expect(text).toMatch(new RegExp(`openc2c_source_lag_seconds\\{${sid},source="chatgpt-1"\\} \\d`))
     expect(text).toMatch(new RegExp(`openc2c_source_state\\{${sid},source="chatgpt-1",state="Collecting",error_type=""\\} 1`))
     expect(text).toMatch(new RegExp(`openc2c_source_quarantined_records\\{${sid},source="chatgpt-1"\\} 1`))

@@ -7,8 +7,8 @@ import os from 'node:os'
 import path from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { ComplianceClient, type ComplianceClientOptions } from '../../../../api/sources/chatgpt-compliance/client.js'
-import { SlidingWindowLimiter } from '../../../../api/sources/rate-limiter.js'
-import { SourceRunError } from '../../../../api/sources/source-errors.js'
+import { SlidingWindowLimiter } from '../../../../api/shared/rate-limiter.js'
+import { SourceRunError } from '../../../../api/sources/source-run-error.js'
 import { type FakeCompliance, startFakeCompliance } from '../../../fakes/chatgpt/index.js'
 
 // Wide enough apart that a loaded test machine doesn't blur them: steady chunks come every 40 ms.
@@ -34,7 +34,7 @@ function client(retries: Error[], options: Partial<ComplianceClientOptions> = {}
     apiKey: fake.apiKey,
     limiter: new SlidingWindowLimiter(0),
     signal: new AbortController().signal,
-    retry: { baseMs: 1, capMs: 1, attempts: 2 },
+    retry: { baseMs: 1, capMs: 1, attempts: 2, maxRetryAfterMs: 300_000 },
     timeouts: { headersMs: HEADERS_MS, bodyIdleMs: BODY_IDLE_MS },
     onRetry: (_route, error) => retries.push(error),
     ...options,

@@ -21,7 +21,7 @@ describe('upstream data faults', () => {
     const second = await c.waitForRun(sourceId, first.id)
     // The re-listed boundary file is not downloaded again.
     expect(c.fake.requestsTo('signed')).toHaveLength(2)
-    expect(second).toMatchObject({ status: 'succeeded', files: 2, eventsStored: 20, duplicatesSkipped: 0 })
+    expect(second).toMatchObject({ status: 'succeeded', origins: 2, eventsStored: 20, duplicatesSkipped: 0 })
     await expectExactlyStored(c, sourceId, c.fake.expectedEventIds())
   })
 
@@ -32,7 +32,7 @@ describe('upstream data faults', () => {
     c.fake.addLogFile('AUDIT_LOG', { generate: { count: 5, seed: 2 } }, { endTime })
     c.fake.addLogFile('AUDIT_LOG', { generate: { count: 5, seed: 3 } }, { endTime: '2026-11-20T10:00:00.123457Z' })
     const sourceId = await c.createSource({ enabledEventType: ['AUDIT'], pollingIntervalHour: '24h' })
-    expect(await c.waitForRun(sourceId)).toMatchObject({ status: 'succeeded', files: 3, eventsStored: 15 })
+    expect(await c.waitForRun(sourceId)).toMatchObject({ status: 'succeeded', origins: 3, eventsStored: 15 })
     await expectExactlyStored(c, sourceId, c.fake.expectedEventIds('AUDIT_LOG'))
   })
 
@@ -42,7 +42,7 @@ describe('upstream data faults', () => {
     c.fake.addLogFile('CODEX_LOG', { generate: { count: 10, seed: 99 } }, { repeatEvents: 4 })
     const sourceId = await c.createSource({ enabledEventType: ['CODEX'] })
     const run = await c.waitForRun(sourceId)
-    expect(run).toMatchObject({ status: 'succeeded', files: 3, eventsStored: 30, duplicatesSkipped: 4 })
+    expect(run).toMatchObject({ status: 'succeeded', origins: 3, eventsStored: 30, duplicatesSkipped: 4 })
     await expectExactlyStored(c, sourceId, c.fake.expectedEventIds('CODEX_LOG'))
   })
 
@@ -66,7 +66,7 @@ describe('upstream data faults', () => {
     c.fake.addLogFile('APP_LOG', { generate: { count: 12, seed: 6 } }, { finalNewline: false })
     c.fake.addLogFile('APP_LOG', { generate: { count: 12, seed: 8 } }, { format: 'concatenated', finalNewline: false })
     const sourceId = await c.createSource({ enabledEventType: ['APP'] })
-    expect(await c.waitForRun(sourceId)).toMatchObject({ status: 'succeeded', files: 3, eventsStored: 36, quarantined: 0 })
+    expect(await c.waitForRun(sourceId)).toMatchObject({ status: 'succeeded', origins: 3, eventsStored: 36, quarantined: 0 })
     await expectExactlyStored(c, sourceId, c.fake.expectedEventIds('APP_LOG'))
   })
 
@@ -76,7 +76,7 @@ describe('upstream data faults', () => {
     c.fake.addGeneratedFiles('AUDIT_LOG', 1, 5)
     const sourceId = await c.createSource({ enabledEventType: ['AUDIT'] })
     const run = await c.waitForRun(sourceId)
-    expect(run).toMatchObject({ status: 'succeeded', files: 2, eventsStored: 15, quarantined: 2 })
+    expect(run).toMatchObject({ status: 'succeeded', origins: 2, eventsStored: 15, quarantined: 2 })
     await expectExactlyStored(c, sourceId, c.fake.expectedEventIds('AUDIT_LOG'))
     const source = await c.source(sourceId)
     expect(source.state.state).toBe('Collecting')
@@ -85,8 +85,9 @@ describe('upstream data faults', () => {
     expect(records).toHaveLength(2)
     const lines = c.fake.fileBody(bad.id).toString('utf8').split('\n')
     for (const r of records) {
-      expect(r.fileId).toBe(bad.id)
-      expect(r.raw).toBe(lines[r.lineNumber - 1])
+      expect(r.stream).toBe('AUDIT_LOG')
+      expect(r.origin).toBe(bad.id)
+      expect(r.raw).toBe(lines[Number(/^line (\d+)$/.exec(r.position)![1]) - 1])
       expect(['not valid JSON', 'no event_id']).toContain(r.reason)
     }
   })
@@ -106,32 +107,32 @@ describe('upstream data faults', () => {
     const bad = c.fake.addLogFile('AUDIT_LOG', { raw: `${lines.join('\n')}\n` })
     const [good] = c.fake.addGeneratedFiles('AUDIT_LOG', 1, 5)
     const sourceId = await c.createSource({ enabledEventType: ['AUDIT'] })
-    expect(await c.waitForRun(sourceId)).toMatchObject({ status: 'succeeded', files: 2, eventsStored: 8, quarantined: 2 })
+    expect(await c.waitForRun(sourceId)).toMatchObject({ status: 'succeeded', origins: 2, eventsStored: 8, quarantined: 2 })
     await expectExactlyStored(c, sourceId, new Set(['before', 'nul-in-text', 'after', ...c.fake.fileEventIds(good!.id)]))
     const source = await c.source(sourceId)
     expect(source.state.state).toBe('Collecting')
     expect(source.collection.quarantinedRecords).toBe(2)
     const { records } = (await c.t.request('GET', `${c.sourcePath(sourceId)}/quarantine`)).json()
-    expect(records.map((r: any) => [r.fileId, r.lineNumber, r.part, r.reason, r.raw])).toEqual([
-      [bad.id, 2, 0, 'event_id contains a NUL character', lines[1]],
-      [bad.id, 4, 0, 'not valid JSON', String.raw`{"event_id":"nul-byte","type":"AUDIT_LOG","text":"a\u0000b"}`],
+    expect(records.map((r: any) => [r.origin, r.position, r.reason, r.raw])).toEqual([
+      [bad.id, 'line 2', 'event_id contains a NUL character', lines[1]],
+      [bad.id, 'line 4', 'not valid JSON', String.raw`{"event_id":"nul-byte","type":"AUDIT_LOG","text":"a\u0000b"}`],
     ])
     const { events } = (await c.t.request('GET', `${c.sourcePath(sourceId)}/events?limit=1000`)).json()
     expect(events.find((e: any) => e.id === 'nul-in-text').event.text).toBe('a\u0000b')
   })
 
-  it('two malformed objects on one line are two quarantined records, told apart by part', async () => {
+  it('two malformed objects on one line are two quarantined records, told apart by their position', async () => {
     c = await startCollecting()
     const line = '{"event_id":"first"}{"no":"event_id"} {"event_id":""}{"event_id":"last"}'
     const bad = c.fake.addLogFile('APP_LOG', { raw: `{"event_id":"alone"}\n${line}\n` })
     const sourceId = await c.createSource({ enabledEventType: ['APP'] })
-    expect(await c.waitForRun(sourceId)).toMatchObject({ status: 'succeeded', files: 1, eventsStored: 3, quarantined: 2 })
+    expect(await c.waitForRun(sourceId)).toMatchObject({ status: 'succeeded', origins: 1, eventsStored: 3, quarantined: 2 })
     await expectExactlyStored(c, sourceId, new Set(['alone', 'first', 'last']))
     expect((await c.source(sourceId)).collection.quarantinedRecords).toBe(2)
     const { records } = (await c.t.request('GET', `${c.sourcePath(sourceId)}/quarantine`)).json()
-    expect(records.map((r: any) => [r.fileId, r.lineNumber, r.part, r.reason, r.raw])).toEqual([
-      [bad.id, 2, 1, 'no event_id', '{"no":"event_id"}'],
-      [bad.id, 2, 2, 'no event_id', '{"event_id":""}'],
+    expect(records.map((r: any) => [r.origin, r.position, r.reason, r.raw])).toEqual([
+      [bad.id, 'line 2, object 2', 'no event_id', '{"no":"event_id"}'],
+      [bad.id, 'line 2, object 3', 'no event_id', '{"event_id":""}'],
     ])
   })
 })
@@ -281,6 +282,6 @@ describe('credentials and configuration', () => {
     expect(c.fake.requests.length).toBe(requests)
     const db = c.t.service.database.db
     expect(await db.selectFrom('events').select('event_id').where('source_id', '=', sourceId).execute()).toEqual([])
-    expect(await db.selectFrom('source_cursors').select('event_type').where('source_id', '=', sourceId).execute()).toEqual([])
+    expect(await db.selectFrom('source_progress').select('stream').where('source_id', '=', sourceId).execute()).toEqual([])
   })
 })

@@ -17,7 +17,7 @@ describe('ChatGPT Compliance collection', () => {
     c.fake.addGeneratedFiles('AUTH_LOG', 2, 5) // not enabled below: must not be collected
     const sourceId = await c.createSource({ enabledEventType: ['CONVERSATION', 'AUDIT'], category: 'chatgpt/logs', fields: { team: 'sec', _siemForward: true } })
     const run = await c.waitForRun(sourceId)
-    expect(run).toMatchObject({ status: 'succeeded', files: 5, eventsStored: 90, duplicatesSkipped: 0, quarantined: 0 })
+    expect(run).toMatchObject({ status: 'succeeded', origins: 5, eventsStored: 90, duplicatesSkipped: 0, quarantined: 0 })
     const expected = new Set([...c.fake.expectedEventIds('CONVERSATION_MESSAGE'), ...c.fake.expectedEventIds('AUDIT_LOG')])
     await expectExactlyStored(c, sourceId, expected)
     expect((await c.source(sourceId)).state).toEqual({ state: 'Collecting' })
@@ -51,7 +51,7 @@ describe('ChatGPT Compliance collection', () => {
     c.fake.resetRequests()
     await makeDue(c, sourceId)
     const second = await c.waitForRun(sourceId, first.id)
-    expect(second).toMatchObject({ status: 'succeeded', files: 2, eventsStored: 20, duplicatesSkipped: 0 })
+    expect(second).toMatchObject({ status: 'succeeded', origins: 2, eventsStored: 20, duplicatesSkipped: 0 })
     expect(c.fake.requestsTo('signed')).toHaveLength(2)
     await expectExactlyStored(c, sourceId, c.fake.expectedEventIds())
   })

@@ -3,7 +3,7 @@
 // like Sumo's; the ones Sumo documents are reused verbatim because clients branch on them
 // (the Terraform provider prunes state on 404 `collectors.*.invalid`).
 import crypto from 'node:crypto'
-import type { ErrorBody, ValidationIssue } from '../../schemas/errors.js'
+import type { ErrorBody, ValidationIssue } from '../../schemas/error-body.js'
 
 export class ApiError extends Error {
   constructor(

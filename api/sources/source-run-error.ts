@@ -1,4 +1,4 @@
-// How a run fails, in the terms of the source state contract (spec/collector-api.md §7):
+// How a run fails, in the terms of the source state contract (docs/sumo-collector-api.md §5.3):
 // ThirdPartyConfig (credentials or configuration; not retried until the source is updated or
 // restarted), ThirdPartyGeneric (the vendor API misbehaved; retried), FirstPartyGeneric (our fault).
 import type { SourceErrorType } from '../../schemas/source.js'
@@ -12,13 +12,5 @@ export class SourceRunError extends Error {
   ) {
     super(message)
     this.name = 'SourceRunError'
-  }
-}
-
-/** The run lost its lease (expired, re-claimed elsewhere, or the source was deleted). */
-export class LeaseLostError extends Error {
-  constructor(sourceId: number) {
-    super(`lease on source ${sourceId} was lost; stopping without committing`)
-    this.name = 'LeaseLostError'
   }
 }

@@ -1,6 +1,7 @@
 // The upstream budget holds in every sliding minute, not just on average.
 import { describe, expect, it } from 'vitest'
-import { backoffMs, SlidingWindowLimiter } from '../../../api/sources/rate-limiter.js'
+import { backoffMs } from '../../../api/shared/backoff.js'
+import { SlidingWindowLimiter } from '../../../api/shared/rate-limiter.js'
 
 describe('SlidingWindowLimiter', () => {
   it('never lets more than the budget through in any 60 s window, per key', async () => {

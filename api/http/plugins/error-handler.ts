@@ -2,8 +2,8 @@
 // names the field; only our own faults become 5xx, and their details stay in the log.
 import type { FastifyError, FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
-import { ApiError, Errors, errorBody } from '../errors.js'
-import type { ValidationIssue } from '../../../schemas/errors.js'
+import { ApiError, Errors, errorBody } from '../api-error.js'
+import type { ValidationIssue } from '../../../schemas/error-body.js'
 import { formatAjvErrors, jsonPath } from '../../validation.js'
 
 const BODY_LIMIT = 1024 * 1024
