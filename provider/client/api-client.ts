@@ -8,7 +8,6 @@
 import http from 'node:http'
 import https from 'node:https'
 import { ApiAbortedError, ApiError, ApiUnreachableError } from './api-error.js'
-import { httpsSecureContext, httpsTrust, type HttpsTrust } from './https-trust.js'
 import type { Logger } from '../framework/logger.js'
 
 export interface ApiCredentials {
@@ -40,26 +39,13 @@ const MAX_SOCKETS = 16
 
 // One keep-alive agent per protocol for the whole process. In reattach mode every Terraform command
 // configures the provider again (a new ApiClient); sharing the agent reuses its connections instead of
-// leaving idle sockets behind per command. The https one is made on first use, with one TLS context for
-// all its connections (https-trust.ts), so only launches that talk https read CA files; its warnings are
-// logged by every client that uses it (once per configured provider).
-let httpAgent: http.Agent | undefined
-let sharedHttps: { agent: https.Agent; warnings: string[] } | undefined
+// leaving idle sockets behind per command. TLS trust is Node's own (NODE_EXTRA_CA_CERTS, --use-openssl-ca
+// and the like behave as for any Node program).
+const agents: { http?: http.Agent; https?: https.Agent } = {}
 
-/** The https agent's options: the trust as one TLS context shared by every connection, never a `ca`. */
-export function httpsAgentOptions(trust: HttpsTrust): https.AgentOptions {
-  const secureContext = httpsSecureContext(trust)
-  return { keepAlive: true, maxSockets: MAX_SOCKETS, ...(secureContext && { secureContext }) }
-}
-
-function agentFor(protocol: string, log: Logger | undefined): http.Agent {
-  if (protocol !== 'https:') return (httpAgent ??= new http.Agent({ keepAlive: true, maxSockets: MAX_SOCKETS }))
-  if (!sharedHttps) {
-    const trust = httpsTrust()
-    sharedHttps = { agent: new https.Agent(httpsAgentOptions(trust)), warnings: trust.warnings }
-  }
-  for (const warning of sharedHttps.warnings) log?.log('warn', warning)
-  return sharedHttps.agent
+function agentFor(protocol: string): http.Agent {
+  if (protocol === 'https:') return (agents.https ??= new https.Agent({ keepAlive: true, maxSockets: MAX_SOCKETS }))
+  return (agents.http ??= new http.Agent({ keepAlive: true, maxSockets: MAX_SOCKETS }))
 }
 
 export class ApiClient {
@@ -75,7 +61,7 @@ export class ApiClient {
     const endpoint = credentials.endpoint.replace(/\/+$/, '')
     this.baseUrl = new URL(endpoint.endsWith('/api') ? `${endpoint}/` : `${endpoint}/api/`)
     this.authorization = `Basic ${Buffer.from(`${credentials.accessId}:${credentials.accessKey}`).toString('base64')}`
-    this.agent = agentFor(this.baseUrl.protocol, log)
+    this.agent = agentFor(this.baseUrl.protocol)
   }
 
   /** `path` is relative to the API root, e.g. "v1/collectors/12". */
