@@ -455,14 +455,16 @@ describe('packaging', () => {
     expect(lines[2]).toMatch(/^\/\/ /)
   })
 
-  it('bundles the @grpc/grpc-js server but no .proto loader (proto-loader, the protobufjs parser)', async () => {
+  it('bundles the @grpc/grpc-js server but no .proto loader (proto-loader, the protobufjs parser) and no long.js', async () => {
     const text = await readFile(built.executable, 'utf8')
     // Identifiers are not minified, so these names show what went into the bundle: grpc-js's server-side
     // call class, and the entry points of @grpc/proto-loader and of protobufjs's .proto tokenizer, which
-    // packaging/bundle.ts keeps out (service definitions come from the descriptor embedded at build time).
+    // packaging/bundle.ts keeps out (service definitions come from the descriptor embedded at build time),
+    // and long.js, whose module esbuild names after its path.
     expect(text).toContain('BaseServerInterceptingCall')
     expect(text).not.toContain('createPackageDefinition')
     expect(text).not.toContain('function tokenize')
+    expect(text).not.toContain('node_modules/long/')
   })
 
   it('still starts, compiling as usual, when V8 rejects the embedded cache (a different Node build)', async () => {
