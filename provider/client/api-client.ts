@@ -1,14 +1,19 @@
 // HTTP client for the openc2c service: Basic auth, JSON bodies, keep-alive, bounded retries.
 //
-// Retries follow what the Sumo provider's client does (spec/collector-api.md §8.2) but with a far smaller
-// budget: Sumo retries 10 times with 1–30 s backoff, which makes a permanent failure look like a hang.
-// Here: at most 4 attempts, 200 ms doubling, Retry-After honoured up to 5 s. A POST is retried only when the
-// service certainly did not process it (connection refused, 429), so a retry never creates a duplicate.
+// Retries are bounded so that a permanent failure does not look like a hang (the Sumo provider's 10
+// attempts with up to 30 s between them would): at most 4 attempts, 200 ms doubling, Retry-After honoured
+// up to 5 s. A POST is retried only when the service certainly did not process it (connection refused,
+// 429), so a retry never creates a duplicate.
 
 import http from 'node:http'
 import https from 'node:https'
 import { ApiAbortedError, ApiError, ApiUnreachableError } from './api-error.js'
-import type { Logger } from '../framework/logger.js'
+
+/** Where the client reports each request: method, path, status and timing, never a body (bodies may hold
+ * secrets). The provider's logger fits it. */
+export interface RequestLog {
+  log(level: 'debug', message: string, fields: Record<string, unknown>): void
+}
 
 export interface ApiCredentials {
   /** Service base URL, e.g. http://127.0.0.1:8080 (a trailing /api is accepted too). */
@@ -56,12 +61,19 @@ export class ApiClient {
   constructor(
     credentials: ApiCredentials,
     private readonly userAgent: string,
-    private readonly log?: Logger,
+    private readonly log?: RequestLog,
   ) {
     const endpoint = credentials.endpoint.replace(/\/+$/, '')
     this.baseUrl = new URL(endpoint.endsWith('/api') ? `${endpoint}/` : `${endpoint}/api/`)
     this.authorization = `Basic ${Buffer.from(`${credentials.accessId}:${credentials.accessKey}`).toString('base64')}`
     this.agent = agentFor(this.baseUrl.protocol)
+  }
+
+  /** A full replacement, as the API takes it: PUT with If-Match carrying the ETag of a fresh GET, so a
+   * change made meanwhile by someone else fails (412) instead of being overwritten. */
+  async replace<T>(path: string, body: unknown, signal?: AbortSignal): Promise<ApiResponse<T>> {
+    const current = await this.request<unknown>('GET', path, signal && { signal })
+    return this.request<T>('PUT', path, { body, ifMatch: current.etag ?? '', ...(signal && { signal }) })
   }
 
   /** `path` is relative to the API root, e.g. "v1/collectors/12". */
@@ -75,7 +87,6 @@ export class ApiClient {
       const started = performance.now()
       try {
         outcome = await this.send(method, url, options)
-        // Method, path and status only: bodies may hold secrets.
         this.log?.log('debug', 'openc2c API request', { method, path: url.pathname, status: outcome.status, ms: Math.round(performance.now() - started), attempt })
       } catch (error) {
         const err = error as NodeJS.ErrnoException

@@ -9,27 +9,27 @@
 // to a collector's sources drops that collector's cached list.
 
 import type { ApiClient } from './api-client.js'
-import type { SourceWire } from './wire-types.js'
+import type { Source } from '../../schemas/source.js'
 
 const BATCH_WINDOW_MS = 3
 const CACHE_TTL_MS = 2_000
 
 interface Waiter {
   sourceId: string
-  resolve(source: SourceWire | null): void
+  resolve(source: Source | null): void
   reject(error: unknown): void
 }
 
 interface CollectorReads {
   waiting: Waiter[]
   timer: NodeJS.Timeout | undefined
-  cached: { at: number; byId: Map<string, SourceWire> } | undefined
+  cached: { at: number; byId: Map<string, Source> } | undefined
   generation: number
 }
 
 type Fetchers = {
-  getOne(collectorId: string, sourceId: string, signal?: AbortSignal): Promise<SourceWire | null>
-  list(collectorId: string, signal?: AbortSignal): Promise<SourceWire[] | null>
+  getOne(collectorId: string, sourceId: string, signal?: AbortSignal): Promise<Source | null>
+  list(collectorId: string, signal?: AbortSignal): Promise<Source[] | null>
 }
 
 export class SourceReads {
@@ -40,7 +40,7 @@ export class SourceReads {
     private readonly now: () => number = Date.now,
   ) {}
 
-  read(collectorId: string, sourceId: string, signal?: AbortSignal): Promise<SourceWire | null> {
+  read(collectorId: string, sourceId: string, signal?: AbortSignal): Promise<Source | null> {
     const reads = this.reads(collectorId)
     if (reads.cached && this.now() - reads.cached.at < CACHE_TTL_MS) return Promise.resolve(reads.cached.byId.get(sourceId) ?? null)
     return new Promise((resolve, reject) => {
