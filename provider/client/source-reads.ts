@@ -1,6 +1,6 @@
 // Batched source reads. During a refresh Terraform reads every source (10 at a time by default), one GET
-// each; for 100 sources on one collector that is 100 requests, and against Sumo's own limit of 4 requests
-// per second (spec/collector-api.md §5) 25 s. When two or more reads for the same collector arrive within
+// each; for 100 sources on one collector that is 100 requests, 25 s against an API that allows 4 requests
+// per second, as Sumo's does. When two or more reads for the same collector arrive within
 // BATCH_WINDOW_MS, one `GET /collectors/{id}/sources` answers them all, and its result serves further reads
 // for CACHE_TTL_MS. A lone read stays a single GET, so a collector with 1,000 sources of which Terraform
 // manages one is not listed in full.

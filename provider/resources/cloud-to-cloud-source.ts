@@ -1,5 +1,5 @@
 // openc2c_cloud_to_cloud_source: the generic Cloud-to-Cloud source, shaped like the Sumo provider's
-// sumologic_cloud_to_cloud_source (spec/collector-api.md §8.4) so the documented example works renamed:
+// sumologic_cloud_to_cloud_source so that Sumo's documented example works renamed:
 // collector_id (number), schema_ref = { type = "..." } (a map attribute, not a block), config (JSON text).
 //
 // Unlike Sumo's provider, reads compare the config: a change made outside Terraform shows as a diff. The

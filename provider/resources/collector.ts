@@ -1,5 +1,5 @@
-// openc2c_collector: a hosted collector (spec/collector-api.md §2, the Sumo provider's sumologic_collector
-// in §8.3). Every attribute updates in place; the id is the API's numeric id as a string, like Sumo's.
+// openc2c_collector: a hosted collector, like the Sumo provider's sumologic_collector. Every attribute updates
+// in place; the id is the API's numeric id as a string, as Sumo's is.
 
 import { attributePath } from '../framework/attribute-path.js'
 import { DiagnosticError, type Diagnostics } from '../framework/diagnostics.js'
@@ -13,7 +13,7 @@ import { keepEmptyMap, keepEmptyString, omitEmpty, stringAttr, stringMapAttr } f
 import { mapOf } from '../tfvalue/types.js'
 import { record, type TfRecord } from '../tfvalue/value.js'
 
-// The server stores "UTC" when a collector is created without a time zone (spec/collector-api.md §2.1).
+// The service stores "UTC" when a collector is created without a time zone.
 export const DEFAULT_TIME_ZONE = 'UTC'
 
 export const collectorSchema: BlockSchema = {
