@@ -3,20 +3,14 @@
 // - TEST_POSTGRES=container: a throwaway Postgres from testcontainers (needs a Docker engine), whose
 //   URL is then exported as TEST_DATABASE_URL for the test workers;
 // - neither: embedded PGlite, copied per test from a migrated template built here once.
-import { randomUUID } from 'node:crypto'
 import pg from 'pg'
 import { pgliteTemplate } from './helpers/db.js'
 import { serviceEntry } from './helpers/service-bundle.js'
-import { residentHosts, stopResidentHosts } from './provider/helpers/resident-hosts.js'
 
 export default async function setup(): Promise<() => Promise<void>> {
   // Build the service bundle once up front rather than in the first test that spawns the service.
   await serviceEntry()
-  // Every provider launch of this run carries this variable, and so does every resident host it starts
-  // (provider/host/): the teardown stops them, instead of leaving them to idle out after the run.
-  const run = randomUUID()
-  process.env.OPENC2C_TEST_RUN = run
-  let teardown = async (): Promise<void> => stopResidentHosts(residentHosts('OPENC2C_TEST_RUN', run))
+  let teardown = async (): Promise<void> => {}
   if (!process.env.TEST_DATABASE_URL && process.env.TEST_POSTGRES === 'container') {
     const { PostgreSqlContainer } = await import('@testcontainers/postgresql')
     let container
@@ -26,9 +20,7 @@ export default async function setup(): Promise<() => Promise<void>> {
       throw new Error(`TEST_POSTGRES=container needs a Docker engine: ${(err as Error).message}`)
     }
     process.env.TEST_DATABASE_URL = container.getConnectionUri()
-    const stopHosts = teardown
     teardown = async () => {
-      await stopHosts()
       await container.stop()
     }
   }

@@ -1,15 +1,19 @@
 // HTTP client for the openc2c service: Basic auth, JSON bodies, keep-alive, bounded retries.
 //
-// Retries follow what the Sumo provider's client does (spec/collector-api.md §8.2) but with a far smaller
-// budget: Sumo retries 10 times with 1–30 s backoff, which makes a permanent failure look like a hang.
-// Here: at most 4 attempts, 200 ms doubling, Retry-After honoured up to 5 s. A POST is retried only when the
-// service certainly did not process it (connection refused, 429), so a retry never creates a duplicate.
+// Retries are bounded so that a permanent failure does not look like a hang (the Sumo provider's 10
+// attempts with up to 30 s between them would): at most 4 attempts, 200 ms doubling, Retry-After honoured
+// up to 5 s. A POST is retried only when the service certainly did not process it (connection refused,
+// 429), so a retry never creates a duplicate.
 
 import http from 'node:http'
 import https from 'node:https'
 import { ApiAbortedError, ApiError, ApiUnreachableError } from './api-error.js'
-import { httpsSecureContext, httpsTrust, type HttpsTrust } from './https-trust.js'
-import type { Logger } from '../framework/logger.js'
+
+/** Where the client reports each request: method, path, status and timing, never a body (bodies may hold
+ * secrets). The provider's logger fits it. */
+export interface RequestLog {
+  log(level: 'debug', message: string, fields: Record<string, unknown>): void
+}
 
 export interface ApiCredentials {
   /** Service base URL, e.g. http://127.0.0.1:8080 (a trailing /api is accepted too). */
@@ -40,26 +44,13 @@ const MAX_SOCKETS = 16
 
 // One keep-alive agent per protocol for the whole process. In reattach mode every Terraform command
 // configures the provider again (a new ApiClient); sharing the agent reuses its connections instead of
-// leaving idle sockets behind per command. The https one is made on first use, with one TLS context for
-// all its connections (https-trust.ts), so only launches that talk https read CA files; its warnings are
-// logged by every client that uses it (once per configured provider).
-let httpAgent: http.Agent | undefined
-let sharedHttps: { agent: https.Agent; warnings: string[] } | undefined
+// leaving idle sockets behind per command. TLS trust is Node's own (NODE_EXTRA_CA_CERTS, --use-openssl-ca
+// and the like behave as for any Node program).
+const agents: { http?: http.Agent; https?: https.Agent } = {}
 
-/** The https agent's options: the trust as one TLS context shared by every connection, never a `ca`. */
-export function httpsAgentOptions(trust: HttpsTrust): https.AgentOptions {
-  const secureContext = httpsSecureContext(trust)
-  return { keepAlive: true, maxSockets: MAX_SOCKETS, ...(secureContext && { secureContext }) }
-}
-
-function agentFor(protocol: string, log: Logger | undefined): http.Agent {
-  if (protocol !== 'https:') return (httpAgent ??= new http.Agent({ keepAlive: true, maxSockets: MAX_SOCKETS }))
-  if (!sharedHttps) {
-    const trust = httpsTrust()
-    sharedHttps = { agent: new https.Agent(httpsAgentOptions(trust)), warnings: trust.warnings }
-  }
-  for (const warning of sharedHttps.warnings) log?.log('warn', warning)
-  return sharedHttps.agent
+function agentFor(protocol: string): http.Agent {
+  if (protocol === 'https:') return (agents.https ??= new https.Agent({ keepAlive: true, maxSockets: MAX_SOCKETS }))
+  return (agents.http ??= new http.Agent({ keepAlive: true, maxSockets: MAX_SOCKETS }))
 }
 
 export class ApiClient {
@@ -70,12 +61,19 @@ export class ApiClient {
   constructor(
     credentials: ApiCredentials,
     private readonly userAgent: string,
-    private readonly log?: Logger,
+    private readonly log?: RequestLog,
   ) {
     const endpoint = credentials.endpoint.replace(/\/+$/, '')
     this.baseUrl = new URL(endpoint.endsWith('/api') ? `${endpoint}/` : `${endpoint}/api/`)
     this.authorization = `Basic ${Buffer.from(`${credentials.accessId}:${credentials.accessKey}`).toString('base64')}`
-    this.agent = agentFor(this.baseUrl.protocol, log)
+    this.agent = agentFor(this.baseUrl.protocol)
+  }
+
+  /** A full replacement, as the API takes it: PUT with If-Match carrying the ETag of a fresh GET, so a
+   * change made meanwhile by someone else fails (412) instead of being overwritten. */
+  async replace<T>(path: string, body: unknown, signal?: AbortSignal): Promise<ApiResponse<T>> {
+    const current = await this.request<unknown>('GET', path, signal && { signal })
+    return this.request<T>('PUT', path, { body, ifMatch: current.etag ?? '', ...(signal && { signal }) })
   }
 
   /** `path` is relative to the API root, e.g. "v1/collectors/12". */
@@ -89,7 +87,6 @@ export class ApiClient {
       const started = performance.now()
       try {
         outcome = await this.send(method, url, options)
-        // Method, path and status only: bodies may hold secrets.
         this.log?.log('debug', 'openc2c API request', { method, path: url.pathname, status: outcome.status, ms: Math.round(performance.now() - started), attempt })
       } catch (error) {
         const err = error as NodeJS.ErrnoException

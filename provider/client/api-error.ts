@@ -1,6 +1,6 @@
 // An error answer from the openc2c (Sumo Collector Management compatible) API:
 // {status, id, code, message, errors?: [{path, message}]} where path is a JSONPath such as
-// "$.source.config.apiKey" (spec/collector-api.md §5 plus the project's field errors).
+// "$.source.config.apiKey" (schemas/errors.ts).
 
 export interface ApiFieldError {
   path: string

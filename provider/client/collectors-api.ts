@@ -1,34 +1,29 @@
-// Collector calls, in the sequences the Sumo provider uses (spec/collector-api.md §8.3): PUT is a full
-// replacement and needs If-Match with the ETag of a fresh GET.
+// Collector calls, in the sequences the Sumo Terraform provider uses (docs/terraform-provider.md):
+// an update is a full replacement (ApiClient.replace).
 
+import type { Collector, CollectorInput } from '../../schemas/collector.js'
 import type { ApiClient } from './api-client.js'
-import type { CollectorWire } from './wire-types.js'
 
-type Envelope = { collector: CollectorWire }
+type Envelope = { collector: Collector }
 
-export async function getCollector(api: ApiClient, id: string, signal?: AbortSignal): Promise<CollectorWire | null> {
+export async function getCollector(api: ApiClient, id: string, signal?: AbortSignal): Promise<Collector | null> {
   const response = await api.request<Envelope>('GET', `v1/collectors/${encodeURIComponent(id)}`, { accept: [404], ...(signal && { signal }) })
   return response.status === 404 ? null : (response.body?.collector ?? null)
 }
 
-export async function getCollectorByName(api: ApiClient, name: string, signal?: AbortSignal): Promise<CollectorWire | null> {
+export async function getCollectorByName(api: ApiClient, name: string, signal?: AbortSignal): Promise<Collector | null> {
   const response = await api.request<Envelope>('GET', `v1/collectors/name/${encodeURIComponent(name)}`, { accept: [404], ...(signal && { signal }) })
   return response.status === 404 ? null : (response.body?.collector ?? null)
 }
 
-export async function createCollector(api: ApiClient, collector: CollectorWire, signal?: AbortSignal): Promise<CollectorWire> {
+export async function createCollector(api: ApiClient, collector: CollectorInput, signal?: AbortSignal): Promise<Collector> {
   const response = await api.request<Envelope>('POST', 'v1/collectors', { body: { collector: { collectorType: 'Hosted', ...collector } }, ...(signal && { signal }) })
   return requireCollector(response.body, 'POST v1/collectors')
 }
 
-export async function updateCollector(api: ApiClient, id: string, collector: CollectorWire, signal?: AbortSignal): Promise<CollectorWire> {
+export async function updateCollector(api: ApiClient, id: string, collector: CollectorInput, signal?: AbortSignal): Promise<Collector> {
   const path = `v1/collectors/${encodeURIComponent(id)}`
-  const current = await api.request<Envelope>('GET', path, signal && { signal })
-  const response = await api.request<Envelope>('PUT', path, {
-    body: { collector: { ...collector, id: Number(id), collectorType: 'Hosted' } },
-    ifMatch: current.etag ?? '',
-    ...(signal && { signal }),
-  })
+  const response = await api.replace<Envelope>(path, { collector: { ...collector, id: Number(id), collectorType: 'Hosted' } }, signal)
   return requireCollector(response.body, `PUT ${path}`)
 }
 
@@ -37,7 +32,7 @@ export async function deleteCollector(api: ApiClient, id: string, signal?: Abort
   await api.request('DELETE', `v1/collectors/${encodeURIComponent(id)}`, { accept: [404], ...(signal && { signal }) })
 }
 
-function requireCollector(body: Envelope | undefined, request: string): CollectorWire {
+function requireCollector(body: Envelope | undefined, request: string): Collector {
   if (!body?.collector || typeof body.collector.id !== 'number') throw new Error(`${request}: the answer has no collector id`)
   return body.collector
 }

@@ -1,6 +1,6 @@
 // Batched source reads. During a refresh Terraform reads every source (10 at a time by default), one GET
-// each; for 100 sources on one collector that is 100 requests, and against Sumo's own limit of 4 requests
-// per second (spec/collector-api.md §5) 25 s. When two or more reads for the same collector arrive within
+// each; for 100 sources on one collector that is 100 requests, 25 s against an API that allows 4 requests
+// per second, as Sumo's does. When two or more reads for the same collector arrive within
 // BATCH_WINDOW_MS, one `GET /collectors/{id}/sources` answers them all, and its result serves further reads
 // for CACHE_TTL_MS. A lone read stays a single GET, so a collector with 1,000 sources of which Terraform
 // manages one is not listed in full.
@@ -9,27 +9,27 @@
 // to a collector's sources drops that collector's cached list.
 
 import type { ApiClient } from './api-client.js'
-import type { SourceWire } from './wire-types.js'
+import type { Source } from '../../schemas/source.js'
 
 const BATCH_WINDOW_MS = 3
 const CACHE_TTL_MS = 2_000
 
 interface Waiter {
   sourceId: string
-  resolve(source: SourceWire | null): void
+  resolve(source: Source | null): void
   reject(error: unknown): void
 }
 
 interface CollectorReads {
   waiting: Waiter[]
   timer: NodeJS.Timeout | undefined
-  cached: { at: number; byId: Map<string, SourceWire> } | undefined
+  cached: { at: number; byId: Map<string, Source> } | undefined
   generation: number
 }
 
 type Fetchers = {
-  getOne(collectorId: string, sourceId: string, signal?: AbortSignal): Promise<SourceWire | null>
-  list(collectorId: string, signal?: AbortSignal): Promise<SourceWire[] | null>
+  getOne(collectorId: string, sourceId: string, signal?: AbortSignal): Promise<Source | null>
+  list(collectorId: string, signal?: AbortSignal): Promise<Source[] | null>
 }
 
 export class SourceReads {
@@ -40,7 +40,7 @@ export class SourceReads {
     private readonly now: () => number = Date.now,
   ) {}
 
-  read(collectorId: string, sourceId: string, signal?: AbortSignal): Promise<SourceWire | null> {
+  read(collectorId: string, sourceId: string, signal?: AbortSignal): Promise<Source | null> {
     const reads = this.reads(collectorId)
     if (reads.cached && this.now() - reads.cached.at < CACHE_TTL_MS) return Promise.resolve(reads.cached.byId.get(sourceId) ?? null)
     return new Promise((resolve, reject) => {

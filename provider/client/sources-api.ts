@@ -1,10 +1,17 @@
-// Source calls (spec/collector-api.md §8.4). Cloud-to-Cloud sources are always sourceType "Universal".
+// Source calls. Cloud-to-Cloud sources are always sourceType "Universal"; an update is a full replacement
+// (ApiClient.replace).
 
+import type { Source, SourceInput } from '../../schemas/source.js'
 import type { ApiClient } from './api-client.js'
 import { SourceReads } from './source-reads.js'
-import type { SourceWire } from './wire-types.js'
 
-type Envelope = { source: SourceWire }
+/** How the API shows every secret it returns; a PUT carrying it keeps the stored secret. */
+export const MASKED_SECRET = '********'
+
+/** What the provider sends of a source: the rest of the envelope is fixed. */
+export type SourceBody = Pick<SourceInput, 'schemaRef' | 'config'>
+
+type Envelope = { source: Source }
 
 const readers = new WeakMap<ApiClient, SourceReads>()
 
@@ -25,36 +32,31 @@ const sourcePath = (collectorId: string, sourceId?: string): string =>
 
 /** One source, or null when it (or its collector) is gone. Reads that arrive together are batched into
  * one list request (source-reads.ts). */
-export function getSource(api: ApiClient, collectorId: string, sourceId: string, signal?: AbortSignal): Promise<SourceWire | null> {
+export function getSource(api: ApiClient, collectorId: string, sourceId: string, signal?: AbortSignal): Promise<Source | null> {
   return reads(api).read(collectorId, sourceId, signal)
 }
 
-async function fetchSource(api: ApiClient, collectorId: string, sourceId: string, signal?: AbortSignal): Promise<SourceWire | null> {
+async function fetchSource(api: ApiClient, collectorId: string, sourceId: string, signal?: AbortSignal): Promise<Source | null> {
   const response = await api.request<Envelope>('GET', sourcePath(collectorId, sourceId), { accept: [404], ...(signal && { signal }) })
   return response.status === 404 ? null : (response.body?.source ?? null)
 }
 
 /** All sources of a collector; null when the collector is gone. */
-export async function listSources(api: ApiClient, collectorId: string, signal?: AbortSignal): Promise<SourceWire[] | null> {
-  const response = await api.request<{ sources: SourceWire[] }>('GET', sourcePath(collectorId), { accept: [404], ...(signal && { signal }) })
+export async function listSources(api: ApiClient, collectorId: string, signal?: AbortSignal): Promise<Source[] | null> {
+  const response = await api.request<{ sources: Source[] }>('GET', sourcePath(collectorId), { accept: [404], ...(signal && { signal }) })
   return response.status === 404 ? null : (response.body?.sources ?? [])
 }
 
-export async function createSource(api: ApiClient, collectorId: string, source: SourceWire, signal?: AbortSignal): Promise<SourceWire> {
+export async function createSource(api: ApiClient, collectorId: string, source: SourceBody, signal?: AbortSignal): Promise<Source> {
   reads(api).invalidate(collectorId)
   const response = await api.request<Envelope>('POST', sourcePath(collectorId), { body: { source: { sourceType: 'Universal', ...source } }, ...(signal && { signal }) })
   return requireSource(response.body, `POST ${sourcePath(collectorId)}`)
 }
 
-export async function updateSource(api: ApiClient, collectorId: string, sourceId: string, source: SourceWire, signal?: AbortSignal): Promise<SourceWire> {
+export async function updateSource(api: ApiClient, collectorId: string, sourceId: string, source: SourceBody, signal?: AbortSignal): Promise<Source> {
   const path = sourcePath(collectorId, sourceId)
   reads(api).invalidate(collectorId)
-  const current = await api.request<Envelope>('GET', path, signal && { signal })
-  const response = await api.request<Envelope>('PUT', path, {
-    body: { source: { ...source, id: Number(sourceId), sourceType: 'Universal' } },
-    ifMatch: current.etag ?? '',
-    ...(signal && { signal }),
-  })
+  const response = await api.replace<Envelope>(path, { source: { ...source, id: Number(sourceId), sourceType: 'Universal' } }, signal)
   return requireSource(response.body, `PUT ${path}`)
 }
 
@@ -63,7 +65,7 @@ export async function deleteSource(api: ApiClient, collectorId: string, sourceId
   await api.request('DELETE', sourcePath(collectorId, sourceId), { accept: [404], ...(signal && { signal }) })
 }
 
-function requireSource(body: Envelope | undefined, request: string): SourceWire {
+function requireSource(body: Envelope | undefined, request: string): Source {
   if (!body?.source || typeof body.source.id !== 'number') throw new Error(`${request}: the answer has no source id`)
   return body.source
 }

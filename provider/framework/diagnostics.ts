@@ -42,7 +42,7 @@ export class DiagnosticError extends Error {
 }
 
 /** Any exception as diagnostics. Unexpected ones keep message and stack: otherwise gRPC turns them into
- * "Unknown error" and the message is lost (spec/terraform-provider.md §4 item 9). */
+ * "Unknown error" and the message is lost. */
 export function diagnosticsFromError(error: unknown, context: string): Diagnostic[] {
   if (error instanceof DiagnosticError) return error.diagnostics
   const err = error instanceof Error ? error : new Error(String(error))

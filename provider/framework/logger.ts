@@ -20,15 +20,10 @@ export function levelFromEnvironment(env: NodeJS.ProcessEnv): LogLevel {
 }
 
 export function stderrLogger(module = 'openc2c', minimum: LogLevel = levelFromEnvironment(process.env)): Logger {
-  return lineLogger((line) => process.stderr.write(`${line}\n`), module, minimum)
-}
-
-/** The same lines, handed to `write` (the resident host sends each session's lines to its launcher). */
-export function lineLogger(write: (line: string) => void, module: string, minimum: LogLevel): Logger {
   return {
     log(level, message, fields) {
       if (RANK[level] < RANK[minimum]) return
-      write(JSON.stringify({ '@level': level, '@message': message, '@module': module, '@timestamp': new Date().toISOString(), ...fields }))
+      process.stderr.write(`${JSON.stringify({ '@level': level, '@message': message, '@module': module, '@timestamp': new Date().toISOString(), ...fields })}\n`)
     },
   }
 }

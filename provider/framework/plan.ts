@@ -1,4 +1,4 @@
-// Generic planning rules, the ones Terraform's consistency checks expect (spec/terraform-provider.md §7):
+// Generic planning rules, the ones Terraform's consistency checks expect (docs/terraform-provider.md):
 //
 //   destroy  proposed null                     → planned null
 //   create   prior null                        → proposed, with defaults filled in and the other

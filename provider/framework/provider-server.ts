@@ -153,8 +153,9 @@ export class ProviderServer<Client> {
       async (diagnostics) => {
         const resource = this.resource(request.type_name)
         const prior = this.decodeRecord(resource.schema, request.prior_state)
-        const proposed = this.decodeRecord(resource.schema, request.proposed_new_state)
         const config = this.decodeRecord(resource.schema, request.config)
+        // For a create, Terraform's proposed state is the configuration itself, byte for byte: decode it once.
+        const proposed = sameBytes(request.proposed_new_state, request.config) ? config : this.decodeRecord(resource.schema, request.proposed_new_state)
         if (config && !this.writeOnlyAllowed) {
           for (const [name, spec] of Object.entries(resource.schema.attributes)) {
             if (spec.writeOnly && config[name] !== null) {
@@ -293,6 +294,12 @@ export class ProviderServer<Client> {
   private encode(schema: BlockSchema, value: TfRecord | null): DynamicValueMessage {
     return { msgpack: encodeMsgpack(objectTypeOf(schema), value) }
   }
+}
+
+function sameBytes(a: DynamicValueMessage | undefined, b: DynamicValueMessage | undefined): boolean {
+  const x = a?.msgpack
+  const y = b?.msgpack
+  return x !== undefined && y !== undefined && x.length > 0 && Buffer.compare(x, y) === 0
 }
 
 export function decodeDynamicValue(schema: BlockSchema, message: DynamicValueMessage | undefined): TfValue {

@@ -1,29 +1,24 @@
-// Builds the provider as ONE executable JavaScript file and lays it out as a Terraform filesystem mirror:
+// Builds the provider as one executable JavaScript file (executable.ts) and lays it out as a Terraform
+// filesystem mirror:
 //
 //   <out>/terraform-provider-openc2c                                   (for dev_overrides)
 //   <out>/mirror/registry.terraform.io/openc2c/openc2c/<version>/<os_arch>/terraform-provider-openc2c_v<version>
 //
-// Values fixed at build time are embedded as JSON (nothing is read from disk at run time; runtime .proto
-// loading dies with ENOENT once bundled, spec §4 item 8): the protocol descriptor parsed from our .proto
-// files, the ChatGPT config contract taken from the shared TypeBox schema (so TypeBox, ≈100 KiB, stays
-// out of the bundle), and the serialized GetProviderSchema response (plugin/prebuilt.ts).
+// Values fixed at build time are embedded as JSON, so nothing is read from disk at run time: the protocol
+// descriptor parsed from our .proto files, the ChatGPT config contract taken from the shared TypeBox
+// schema (TypeBox stays out of the bundle), and the serialized GetProviderSchema response (plugin/prebuilt.ts).
 //
-// The executable is a small loader around the bundled program and a V8 code cache made by running it
-// once (executable.ts, code-cache.ts): that halves what each of Terraform's launches costs beyond bare
-// node.
-//
-// @grpc/grpc-js serves the protocol. It requires @grpc/proto-loader only inside two functions that load
-// .proto files for its channelz admin service and for ORCA load reports, neither of which a provider
-// enables (and neither would work bundled: they read .proto files from grpc-js's folder). The bundle gets
-// a stub in its place, which keeps proto-loader, the full protobufjs with its .proto parser, long and
-// lodash.camelcase out of what every launch reads and V8 pre-parses.
+// Two packages are replaced by stubs, keeping them out of what every launch reads and runs:
+// - @grpc/proto-loader: grpc-js requires it only to load .proto files for channelz and ORCA, which a provider
+//   never enables (and which could not work bundled); it would bring the full protobufjs parser along.
+// - long: protobufjs uses it for 64-bit integers when it is there, and plain numbers otherwise, which is
+//   what the provider asks for anyway (grpc-definitions.ts). Loading it compiles WebAssembly: ≈2.5 ms of
+//   each launch.
 
 import { build } from 'esbuild'
-import { createHash } from 'node:crypto'
 import { chmod, copyFile, mkdir, rm, stat, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { usesOpenSslStoreByDefault } from '../client/https-trust.js'
 import { parseProtocolDefinitions } from '../proto/parse-definitions.js'
 import { ProviderServer } from '../framework/provider-server.js'
 import { serviceDefinitions } from '../plugin/grpc-definitions.js'
@@ -45,8 +40,6 @@ export interface BuildOptions {
   minifyIdentifiers?: boolean
   /** Embed a V8 code cache (default true). */
   codeCache?: boolean
-  /** Include the launcher that hands launches to the resident host (host/launcher.ts; default true). */
-  residentHost?: boolean
 }
 
 export interface BuildResult {
@@ -64,36 +57,6 @@ function schemaResponseBase64(): string {
   return serviceDefinitions().provider.GetProviderSchema!.responseSerialize(server.getProviderSchema()).toString('base64')
 }
 
-// What both bundles share: one self-contained IIFE for Node 20 that refers to `require`, which the loader
-// passes in (executable.ts), kept in memory.
-const IIFE_FOR_NODE = {
-  write: false,
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'iife',
-  minifyWhitespace: true,
-  minifySyntax: true,
-  logLevel: 'silent',
-} as const
-
-/** A digest of the program: a host serves launches of the build it runs only. */
-const buildId = (program: string): string => createHash('sha256').update(program).digest('hex').slice(0, 32)
-
-/** The launcher, bundled on its own: Node's modules only, tagged with the build and with whether the file's
- * line 2 has the certificate-store settings (both travel to the host it starts). */
-async function bundleLauncher(program: string, certificateStoreLine: boolean): Promise<string> {
-  const result = await build({
-    ...IIFE_FOR_NODE,
-    entryPoints: [join(PROVIDER_ROOT, 'host', 'launcher-entry.ts')],
-    legalComments: 'none',
-    define: { BUILD_ID: JSON.stringify(buildId(program)), CERTIFICATE_STORE_LINE: JSON.stringify(certificateStoreLine) },
-  })
-  const launcher = result.outputFiles[0]?.text
-  if (!launcher) throw new Error('esbuild produced no launcher')
-  return launcher
-}
-
 export async function buildProvider(options: BuildOptions = {}): Promise<BuildResult> {
   const outDir = options.outDir ?? join(PROVIDER_ROOT, 'dist')
   const platforms = options.platforms ?? ['linux_amd64']
@@ -106,21 +69,30 @@ export async function buildProvider(options: BuildOptions = {}): Promise<BuildRe
   const executable = join(outDir, EXECUTABLE_NAME)
   await rm(outDir, { recursive: true, force: true })
   await mkdir(outDir, { recursive: true })
+  // One self-contained IIFE for Node 20 that refers to `require`, which the loader passes in (executable.ts).
   const result = await build({
-    ...IIFE_FOR_NODE,
     entryPoints: [join(PROVIDER_ROOT, 'main.ts')],
+    write: false,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'iife',
+    minifyWhitespace: true,
+    minifySyntax: true,
+    logLevel: 'silent',
     outfile: executable,
     minifyIdentifiers: options.minifyIdentifiers ?? false,
     legalComments: 'eof',
     plugins: [
       {
-        name: 'stub-grpc-proto-loader',
+        name: 'stub-packages',
         setup(pluginBuild) {
-          pluginBuild.onResolve({ filter: /^@grpc\/proto-loader$/ }, () => ({ path: 'proto-loader', namespace: 'openc2c-stub' }))
-          pluginBuild.onLoad({ filter: /.*/, namespace: 'openc2c-stub' }, () => ({
-            contents: 'module.exports = { loadSync() { throw new Error("@grpc/proto-loader is not bundled (channelz and ORCA are off)") } }',
-            loader: 'js',
-          }))
+          const stubs: Record<string, string> = {
+            '@grpc/proto-loader': 'module.exports = { loadSync() { throw new Error("@grpc/proto-loader is not bundled (channelz and ORCA are off)") } }',
+            long: 'module.exports = null',
+          }
+          pluginBuild.onResolve({ filter: /^(@grpc\/proto-loader|long)$/ }, (args) => ({ path: args.path, namespace: 'openc2c-stub' }))
+          pluginBuild.onLoad({ filter: /.*/, namespace: 'openc2c-stub' }, (args) => ({ contents: stubs[args.path], loader: 'js' }))
         },
       },
       {
@@ -135,19 +107,12 @@ export async function buildProvider(options: BuildOptions = {}): Promise<BuildRe
   })
   const program = result.outputFiles[0]?.text
   if (!program) throw new Error('esbuild produced no output')
-  // The launcher's certificate-store settings reproduce the default trust of official Node builds only
-  // (client/https-trust.ts); a Node that trusts OpenSSL's store by default keeps its own handling.
-  const certificateStoreLine = !usesOpenSslStoreByDefault()
-  const executableOptions = {
-    certificateStoreLine,
-    ...((options.residentHost ?? true) && { launcher: await bundleLauncher(program, certificateStoreLine), buildId: buildId(program) }),
-  }
-  await writeFile(executable, executableText(program, '', executableOptions), { mode: 0o755 })
+  await writeFile(executable, executableText(program, ''), { mode: 0o755 })
   let codeCacheBytes = 0
   if (options.codeCache ?? true) {
     const cache = await produceCodeCache(executable, join(outDir, 'code-cache.bin'))
     codeCacheBytes = cache.length
-    await writeFile(executable, executableText(program, cache.toString('base64'), executableOptions), { mode: 0o755 })
+    await writeFile(executable, executableText(program, cache.toString('base64')), { mode: 0o755 })
   }
   await chmod(executable, 0o755)
   const mirrorDir = join(outDir, 'mirror')

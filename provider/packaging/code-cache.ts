@@ -10,7 +10,7 @@ import { readFile, rm } from 'node:fs/promises'
 import { createInterface } from 'node:readline'
 import { generateServerCertificate } from '../plugin/certificate.js'
 import { SERVICE_NAMES, serviceDefinitions } from '../plugin/grpc-definitions.js'
-import { MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE, parseHandshakeLine } from '../plugin/handshake.js'
+import { grpcTarget, MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE, parseHandshakeLine } from '../plugin/handshake.js'
 import { objectTypeOf, type BlockSchema } from '../framework/schema.js'
 import { encodeMsgpack } from '../tfvalue/msgpack-codec.js'
 import { record, UNKNOWN, type TfValue } from '../tfvalue/value.js'
@@ -38,8 +38,6 @@ export async function produceCodeCache(executable: string, outFile: string): Pro
       PLUGIN_PROTOCOL_VERSIONS: '5,6',
       PLUGIN_CLIENT_CERT: client.certificatePem,
       OPENC2C_WRITE_CODE_CACHE: outFile,
-      // The program itself must run in this process to compile (not a resident host's).
-      OPENC2C_PROVIDER_HOST: 'off',
       OPENC2C_ENDPOINT: 'http://127.0.0.1:9',
       OPENC2C_ACCESS_ID: 'warm-up',
       OPENC2C_ACCESS_KEY: 'warm-up',
@@ -55,9 +53,10 @@ export async function produceCodeCache(executable: string, outFile: string): Pro
   const Provider = grpc.makeGenericClientConstructor(definitions.provider, SERVICE_NAMES.provider)
   const Controller = grpc.makeGenericClientConstructor(definitions.controller, SERVICE_NAMES.controller)
   const Health = grpc.makeGenericClientConstructor(definitions.health, SERVICE_NAMES.health)
-  const provider = new Provider(handshake.address, credentials, options)
-  const controller = new Controller(handshake.address, credentials, options)
-  const health = new Health(handshake.address, credentials, options)
+  const target = grpcTarget(handshake)
+  const provider = new Provider(target, credentials, options)
+  const controller = new Controller(target, credentials, options)
+  const health = new Health(target, credentials, options)
   const call = (target: grpc.Client, method: string, request: unknown): Promise<unknown> =>
     new Promise((resolve, reject) => ((target as unknown as Record<string, Unary>)[method] as Unary).call(target, request, (error, response) => (error ? reject(error) : resolve(response))))
   try {

@@ -2,8 +2,8 @@
 // with node:crypto. Terraform pins it (from the handshake line) as both root and client CA and verifies
 // ServerName "localhost", so it needs SAN DNS:localhost, CA:TRUE and serverAuth+clientAuth.
 //
-// Hand-written DER instead of @peculiar/x509: that library costs ≈200 ms of start-up per launch and
-// Terraform launches the provider 2–5 times per command (spec/terraform-provider.md §4 item 7).
+// Hand-written DER instead of an X.509 library: @peculiar/x509 cost ≈200 ms of start-up per launch, and
+// Terraform launches the provider 2–5 times per command.
 
 import { generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto'
 import { bitString, booleanTrue, explicit, implicitPrimitive, objectIdentifier, octetString, sequence, set, time, unsignedInteger, utf8String } from './der.js'
@@ -49,7 +49,7 @@ export function generateServerCertificate(now = new Date(), curve: Curve = 'prim
 /**
  * 16 random bytes made positive and never starting with 0x00: `0x40 | (b & 0x3f)` keeps the top bit clear
  * (no sign byte needed) and the byte non-zero (nothing to strip), so the encoding is always 16 bytes.
- * Clearing only the sign bit made ≈1 in 158 launches fail (spec/terraform-provider.md §4 item 6).
+ * Clearing only the sign bit made ≈1 in 158 launches fail (docs/terraform-provider.md, AutoMTLS).
  */
 export function randomSerial(): Buffer {
   const serial = randomBytes(16)

@@ -30,7 +30,7 @@ export function bitString(content: Buffer, unusedBits = 0): Buffer {
 /**
  * A non-negative INTEGER from big-endian bytes, minimally encoded: leading zero bytes are dropped, and one
  * zero byte is added back only when the top bit would otherwise make the number negative. OpenSSL rejects
- * anything else ("illegal padding"); spec/terraform-provider.md §4 item 6 is the bug this prevents.
+ * anything else ("illegal padding"), which made about one launch in 158 fail (docs/terraform-provider.md).
  */
 export function unsignedInteger(bytes: Buffer): Buffer {
   let start = 0

@@ -33,12 +33,13 @@ export function checkLaunchEnvironment(env: NodeJS.ProcessEnv): LaunchCheck {
 }
 
 /**
- * The handshake line. The certificate is DER in base64 *without padding* (Go's RawStdEncoding); the host
- * ignores the field when it is 50 characters or fewer, which is how plaintext is signalled.
+ * The handshake line for a server on a unix socket. The certificate is DER in base64 *without padding*
+ * (Go's RawStdEncoding); the host ignores the field when it is 50 characters or fewer, which is how
+ * plaintext is signalled.
  */
-export function handshakeLine(port: number, certificateDer: Buffer | undefined): string {
+export function handshakeLine(socketPath: string, certificateDer: Buffer | undefined): string {
   const certificate = certificateDer ? certificateDer.toString('base64').replace(/=+$/, '') : ''
-  return `${CORE_PROTOCOL_VERSION}|${PLUGIN_PROTOCOL_VERSION}|tcp|127.0.0.1:${port}|grpc|${certificate}`
+  return `${CORE_PROTOCOL_VERSION}|${PLUGIN_PROTOCOL_VERSION}|unix|${socketPath}|grpc|${certificate}`
 }
 
 /** What a host does with field 6: padless base64 DER back to PEM. Used by our test harness. */
@@ -55,6 +56,11 @@ export interface ParsedHandshake {
   address: string
   protocol: string
   serverCertificatePem: string | undefined
+}
+
+/** The address as a grpc-js target ("unix:/path" or "host:port"). */
+export function grpcTarget(handshake: Pick<ParsedHandshake, 'network' | 'address'>): string {
+  return handshake.network === 'unix' ? `unix:${handshake.address}` : handshake.address
 }
 
 export function parseHandshakeLine(line: string): ParsedHandshake {

@@ -1,5 +1,6 @@
-// Runs the gRPC server (@grpc/grpc-js) a go-plugin host connects to. Used by main.ts (one process per
-// Terraform launch, or one long-lived process in --debug/reattach mode) and directly by in-process tests.
+// Runs the gRPC server (@grpc/grpc-js) a go-plugin host connects to, on a unix socket in a private folder
+// (socket-directory.ts). Used by main.ts: one process per Terraform launch, or one long-lived process in
+// --debug/reattach mode.
 
 import * as grpc from '@grpc/grpc-js'
 import { generateServerCertificate } from './certificate.js'
@@ -7,6 +8,7 @@ import { goPluginServices } from './go-plugin-services.js'
 import { serviceDefinitions } from './grpc-definitions.js'
 import { handshakeLine } from './handshake.js'
 import { providerServiceImplementation } from './provider-service.js'
+import { createSocketDirectory } from './socket-directory.js'
 import type { ProviderServer } from '../framework/provider-server.js'
 
 // grpc-js caps received messages at 4 MB; a plan or state for hundreds of sources can exceed that.
@@ -20,48 +22,50 @@ const SERVER_OPTIONS: grpc.ServerOptions = {
   'grpc.enable_channelz': 0,
 }
 
+// After Shutdown, in-flight calls get this long before the rest are cut; the host kills us ≈2 s after
+// Shutdown anyway.
+const GRACE_MS = 500
+
 export interface ServeOptions {
   provider: ProviderServer<unknown>
-  /** PEM of the host's per-launch client CA (PLUGIN_CLIENT_CERT). Absent: plaintext gRPC. */
+  /** PEM of the host's per-launch client certificate (PLUGIN_CLIENT_CERT). Absent: plaintext gRPC. */
   clientCertificatePem?: string | undefined
   /** Reattach mode: the host's Shutdown is ignored, the process outlives each Terraform command. */
   ignoreShutdown?: boolean
-  /** Called after the host asked for shutdown and the server has stopped. */
+  /** Called after the host asked for shutdown, the server has stopped and the socket is gone. */
   onShutdown?: () => void
-  /** Called as soon as the host's Shutdown has been answered, while the server is still stopping. */
-  onShutdownRequested?: () => void
-  /** Listen address; go-plugin expects loopback. */
-  host?: string
 }
 
 export interface RunningPlugin {
-  port: number
+  socketPath: string
   handshake: string
+  /** Stops the server and removes the socket and its folder. */
   stop(): Promise<void>
 }
 
 export async function servePlugin(options: ServeOptions): Promise<RunningPlugin> {
   const definitions = serviceDefinitions()
   const server = new grpc.Server(SERVER_OPTIONS)
+  const socket = createSocketDirectory()
   let stopping: Promise<void> | undefined
   const stop = (): Promise<void> =>
-    (stopping ??= sidecars.endStreams().then(
-      () =>
-        new Promise<void>((resolve) => {
-          // Give in-flight calls a moment, then cut the rest; the host kills us ≈2 s after Shutdown anyway.
-          const force = setTimeout(() => server.forceShutdown(), 500)
-          server.tryShutdown(() => {
-            clearTimeout(force)
-            resolve()
-          })
-        }),
-    ))
+    (stopping ??= sidecars
+      .endStreams()
+      .then(
+        () =>
+          new Promise<void>((resolve) => {
+            const force = setTimeout(() => server.forceShutdown(), GRACE_MS)
+            server.tryShutdown(() => {
+              clearTimeout(force)
+              resolve()
+            })
+          }),
+      )
+      .finally(socket.remove))
   const sidecars = goPluginServices({
     endStreamsOnShutdown: !options.ignoreShutdown,
     onShutdownRequested: () => {
-      if (options.ignoreShutdown) return
-      options.onShutdownRequested?.()
-      void stop().then(() => options.onShutdown?.())
+      if (!options.ignoreShutdown) void stop().then(() => options.onShutdown?.())
     },
   })
   server.addService(definitions.provider, providerServiceImplementation(options.provider))
@@ -81,8 +85,13 @@ export async function servePlugin(options: ServeOptions): Promise<RunningPlugin>
       true, // mTLS: the host must present the certificate it put in PLUGIN_CLIENT_CERT
     )
   }
-  const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(`${options.host ?? '127.0.0.1'}:0`, credentials, (error, boundPort) => (error ? reject(error) : resolve(boundPort)))
-  })
-  return { port, handshake: handshakeLine(port, certificateDer), stop }
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.bindAsync(`unix:${socket.socketPath}`, credentials, (error) => (error ? reject(error) : resolve()))
+    })
+  } catch (error) {
+    socket.remove()
+    throw error
+  }
+  return { socketPath: socket.socketPath, handshake: handshakeLine(socket.socketPath, certificateDer), stop }
 }

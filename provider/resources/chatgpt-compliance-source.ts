@@ -13,8 +13,8 @@ import { DiagnosticError, type Diagnostics } from '../framework/diagnostics.js'
 import type { ManagedResource } from '../framework/resource.js'
 import type { BlockSchema } from '../framework/schema.js'
 import type { ApiClient } from '../client/api-client.js'
-import { createSource, deleteSource, getSource, updateSource } from '../client/sources-api.js'
-import { MASKED_SECRET, type SourceWire } from '../client/wire-types.js'
+import { createSource, deleteSource, getSource, MASKED_SECRET, updateSource } from '../client/sources-api.js'
+import type { Source } from '../../schemas/source.js'
 import { callApi, fieldMapper } from './api-diagnostics.js'
 import { validateCollectorId } from './cloud-to-cloud-source.js'
 import { chatgptContract } from './chatgpt-contract.js'
@@ -144,7 +144,7 @@ function stateFields(fields: unknown): Record<string, string> | null {
 }
 
 /** State from the API's source. The API masks the key, so key attributes keep what the state has. */
-export function chatgptStateFromWire(wire: SourceWire, prior: TfRecord): TfRecord {
+export function chatgptStateFromWire(wire: Source, prior: TfRecord): TfRecord {
   const type = wire.schemaRef?.type
   if (type !== CHATGPT_COMPLIANCE_TYPE) {
     throw new DiagnosticError({
@@ -153,7 +153,7 @@ export function chatgptStateFromWire(wire: SourceWire, prior: TfRecord): TfRecor
       detail: `Source ${wire.id} is a "${type}" source. Manage it with openc2c_cloud_to_cloud_source instead.`,
     })
   }
-  const config = wire.config ?? {}
+  const config: Record<string, unknown> = wire.config ?? {}
   const priorEvents = stringListAttr(prior.event_types)
   const events = Array.isArray(config.enabledEventType) ? config.enabledEventType.map(String) : DEFAULT_EVENT_TYPES
   const sameEvents = priorEvents !== null && priorEvents.length === new Set(events).size && events.every((e) => priorEvents.includes(e))

@@ -1,5 +1,5 @@
 // openc2c_cloud_to_cloud_source: the generic Cloud-to-Cloud source, shaped like the Sumo provider's
-// sumologic_cloud_to_cloud_source (spec/collector-api.md §8.4) so the documented example works renamed:
+// sumologic_cloud_to_cloud_source so that Sumo's documented example works renamed:
 // collector_id (number), schema_ref = { type = "..." } (a map attribute, not a block), config (JSON text).
 //
 // Unlike Sumo's provider, reads compare the config: a change made outside Terraform shows as a diff. The
@@ -10,8 +10,8 @@ import type { Diagnostics } from '../framework/diagnostics.js'
 import type { ManagedResource } from '../framework/resource.js'
 import type { BlockSchema } from '../framework/schema.js'
 import type { ApiClient } from '../client/api-client.js'
-import { createSource, deleteSource, getSource, updateSource } from '../client/sources-api.js'
-import type { SourceWire } from '../client/wire-types.js'
+import { createSource, deleteSource, getSource, updateSource, type SourceBody } from '../client/sources-api.js'
+import type { Source } from '../../schemas/source.js'
 import { callApi, type JsonPathMapper } from './api-diagnostics.js'
 import { canonicalJson, jsonEqual, parseJsonObject, unmask, type Json } from './config-json.js'
 import { parseSourceImportId } from './import-id.js'
@@ -48,7 +48,7 @@ const errorPaths: JsonPathMapper = (segments) => {
   return undefined
 }
 
-function wireFromPlan(planned: TfRecord): SourceWire {
+function wireFromPlan(planned: TfRecord): SourceBody {
   const schemaRef = isRecord(planned.schema_ref) ? stringAttr(planned.schema_ref.type) : null
   return { schemaRef: { type: schemaRef ?? '' }, config: parseJsonObject(stringAttr(planned.config) ?? '') ?? {} }
 }
@@ -58,7 +58,7 @@ function location(state: TfRecord): { collectorId: string; sourceId: string } {
 }
 
 /** State from the API's source. The config string stays as the state spells it while it means the same. */
-export function sourceStateFromWire(wire: SourceWire, prior: TfRecord): TfRecord {
+export function sourceStateFromWire(wire: Source, prior: TfRecord): TfRecord {
   const priorText = stringAttr(prior.config)
   const priorConfig = priorText === null ? undefined : parseJsonObject(priorText)
   const apiConfig = unmask((wire.config ?? {}) as Json, priorConfig) as Json

@@ -1,5 +1,5 @@
-// openc2c_collector: a hosted collector (spec/collector-api.md §2, the Sumo provider's sumologic_collector
-// in §8.3). Every attribute updates in place; the id is the API's numeric id as a string, like Sumo's.
+// openc2c_collector: a hosted collector, like the Sumo provider's sumologic_collector. Every attribute updates
+// in place; the id is the API's numeric id as a string, as Sumo's is.
 
 import { attributePath } from '../framework/attribute-path.js'
 import { DiagnosticError, type Diagnostics } from '../framework/diagnostics.js'
@@ -7,13 +7,13 @@ import type { ManagedResource } from '../framework/resource.js'
 import type { BlockSchema } from '../framework/schema.js'
 import type { ApiClient } from '../client/api-client.js'
 import { createCollector, deleteCollector, getCollector, getCollectorByName, updateCollector } from '../client/collectors-api.js'
-import type { CollectorWire } from '../client/wire-types.js'
+import type { Collector, CollectorInput } from '../../schemas/collector.js'
 import { callApi, fieldMapper } from './api-diagnostics.js'
 import { keepEmptyMap, keepEmptyString, omitEmpty, stringAttr, stringMapAttr } from './values.js'
 import { mapOf } from '../tfvalue/types.js'
 import { record, type TfRecord } from '../tfvalue/value.js'
 
-// The server stores "UTC" when a collector is created without a time zone (spec/collector-api.md §2.1).
+// The service stores "UTC" when a collector is created without a time zone.
 export const DEFAULT_TIME_ZONE = 'UTC'
 
 export const collectorSchema: BlockSchema = {
@@ -37,18 +37,18 @@ export const collectorSchema: BlockSchema = {
 
 export const collectorErrorPaths = fieldMapper(['collector'], { name: 'name', description: 'description', category: 'category', timeZone: 'time_zone', fields: 'fields' })
 
-export function collectorWireFromPlan(planned: TfRecord): CollectorWire {
+export function collectorWireFromPlan(planned: TfRecord): CollectorInput {
   return omitEmpty({
     name: stringAttr(planned.name) ?? '',
     description: stringAttr(planned.description),
     category: stringAttr(planned.category),
     timeZone: stringAttr(planned.time_zone) ?? DEFAULT_TIME_ZONE,
     fields: stringMapAttr(planned.fields),
-  }) as CollectorWire
+  }) as CollectorInput
 }
 
 /** State from the API's collector, keeping the prior state's spelling of empty values. */
-export function collectorStateFromWire(wire: CollectorWire, prior: TfRecord | null): TfRecord {
+export function collectorStateFromWire(wire: Collector, prior: TfRecord | null): TfRecord {
   return record({
     id: String(wire.id),
     name: wire.name,
@@ -111,6 +111,6 @@ export const collectorResource: ManagedResource<ApiClient> = {
 
 /** After a write the state is what was planned, with the server's id; a server that changed a value we
  * sent would otherwise trip Terraform's "inconsistent result" check, and the next read reports it. */
-function stateMatchingPlan(wire: CollectorWire, planned: TfRecord): TfRecord {
+function stateMatchingPlan(wire: Collector, planned: TfRecord): TfRecord {
   return record({ ...planned, id: String(wire.id) })
 }

@@ -2,7 +2,7 @@
 // Two JSON texts are the same config when they parse to equal values, whatever the key order or
 // whitespace; and a secret the API returns masked ("********") equals whatever the state holds there.
 
-import { MASKED_SECRET } from '../client/wire-types.js'
+import { MASKED_SECRET } from '../client/sources-api.js'
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json }
 

@@ -1,4 +1,4 @@
-// Schema-driven msgpack codec for DynamicValue.msgpack (docs/plugin-protocol/object-wire-format.md).
+// Schema-driven msgpack codec for DynamicValue.msgpack (docs/terraform-provider.md, Values).
 //
 // Encoding is driven by the type, never by the JS value: an object always carries every attribute of its
 // type (nulls included) because Terraform rejects "an object with 3 attributes is required (2 given)"
@@ -244,7 +244,7 @@ function readUnknown(type: number, data: Uint8Array, path: string): Unknown {
         break
       }
       default:
-        // Future refinement kinds must be ignored (object-wire-format.md).
+        // Refinement kinds added to the protocol later are skipped, as the wire format asks.
         r.skip()
     }
   }

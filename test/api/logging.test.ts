@@ -1,5 +1,8 @@
 // Logs are JSON and never carry a secret: not the source apiKey, not the Authorization header.
 import crypto from 'node:crypto'
+import fs from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
 import { Writable } from 'node:stream'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadConfig } from '../../api/config.js'
@@ -10,6 +13,7 @@ import { openTestDatabase, type TestDatabase } from '../helpers/db.js'
 
 let service: Service
 let testDatabase: TestDatabase
+let dataDir: string
 const lines: string[] = []
 const apiKey = `sk-proj-${crypto.randomBytes(10).toString('hex')}`
 const accessKey = crypto.randomBytes(20).toString('hex')
@@ -17,8 +21,9 @@ const authorization = `Basic ${Buffer.from(`log-id:${accessKey}`).toString('base
 
 beforeAll(async () => {
   testDatabase = await openTestDatabase()
+  dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'openc2c-logging-'))
   const config = loadConfig({
-    OPENC2C_DATA_DIR: '/tmp/openc2c-logging-test',
+    OPENC2C_DATA_DIR: dataDir,
     OPENC2C_ACCESS_ID: 'log-id',
     OPENC2C_ACCESS_KEY: accessKey,
     OPENC2C_SECRET_KEY: crypto.randomBytes(32).toString('hex'),
@@ -36,6 +41,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await service?.app.close()
   await testDatabase?.close()
+  if (dataDir) await fs.rm(dataDir, { recursive: true, force: true })
 })
 
 describe('logs', () => {

@@ -31,7 +31,9 @@ async function migrationsHash(): Promise<string> {
 
 /** Builds (once) a migrated PGlite directory to copy from. Safe against concurrent callers. */
 export async function pgliteTemplate(): Promise<string> {
-  const dir = path.join(os.tmpdir(), `openc2c-pglite-template-${await migrationsHash()}`)
+  // Kept on purpose between runs, in the suite's one cache folder (beside the built provider).
+  const dir = path.join(os.tmpdir(), 'openc2c-test-cache', `pglite-template-${await migrationsHash()}`)
+  await fs.mkdir(path.dirname(dir), { recursive: true })
   try {
     await fs.access(path.join(dir, 'PG_VERSION'))
     return dir

@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { ApiClient } from '../../../provider/client/api-client.js'
 import { ApiAbortedError, ApiError, ApiUnreachableError } from '../../../provider/client/api-error.js'
 import { updateCollector } from '../../../provider/client/collectors-api.js'
+import { updateSource } from '../../../provider/client/sources-api.js'
 import { closedPortUrl } from '../helpers/black-hole.js'
 
 type Handler = (req: IncomingMessage & { body: string }, res: ServerResponse) => void
@@ -68,6 +69,18 @@ describe('ApiClient', () => {
     expect(seen.map((s) => s.method)).toEqual(['GET', 'PUT'])
     expect(seen[1]?.headers['if-match']).toBe('"abc"')
     expect(JSON.parse(seen[1]?.body ?? '')).toEqual({ collector: { name: 'new', id: 5, collectorType: 'Hosted' } })
+  })
+
+  it('updates a source the same way, under its collector', async () => {
+    const { url, seen } = await stub((req, res) => {
+      if (req.method === 'GET') json(res, 200, { source: { id: 7, config: { name: 'old' } } }, { etag: '"v1"' })
+      else json(res, 200, { source: { id: 7, config: { name: 'new' } } }, { etag: '"v2"' })
+    })
+    const updated = await updateSource(client(url), '3', '7', { schemaRef: { type: 'ChatGPT Compliance' }, config: { name: 'new' } })
+    expect(updated.id).toBe(7)
+    expect(seen.map((s) => `${s.method} ${s.url}`)).toEqual(['GET /api/v1/collectors/3/sources/7', 'PUT /api/v1/collectors/3/sources/7'])
+    expect(seen[1]?.headers['if-match']).toBe('"v1"')
+    expect(JSON.parse(seen[1]?.body ?? '')).toEqual({ source: { schemaRef: { type: 'ChatGPT Compliance' }, config: { name: 'new' }, id: 7, sourceType: 'Universal' } })
   })
 
   it('turns an error body into an ApiError with code, message, request id and field paths', async () => {

@@ -3,9 +3,10 @@
 
 import { describe, expect, it } from 'vitest'
 import { SourceReads } from '../../../provider/client/source-reads.js'
-import type { SourceWire } from '../../../provider/client/wire-types.js'
+import type { Source } from '../../../schemas/source.js'
+import { apiSource } from '../helpers/api-objects.js'
 
-function fakeApi(sources: Record<string, SourceWire[]>) {
+function fakeApi(sources: Record<string, Source[]>) {
   const calls: string[] = []
   const fetchers = {
     async getOne(collectorId: string, sourceId: string) {
@@ -20,7 +21,7 @@ function fakeApi(sources: Record<string, SourceWire[]>) {
   return { calls, fetchers }
 }
 
-const source = (id: number): SourceWire => ({ id, config: { name: `s${id}` } })
+const source = (id: number): Source => apiSource({ id, config: { name: `s${id}` } })
 
 describe('SourceReads', () => {
   it('answers concurrent reads of one collector with one list request, and later reads from it', async () => {

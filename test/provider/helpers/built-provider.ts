@@ -1,9 +1,11 @@
-// The built provider executable, built at most once per source version: test files run in parallel
-// processes, so each build goes to a private folder and is renamed into a cache folder named by a hash
-// of the sources; whoever renames first wins, the others reuse it.
+// The built provider executable, built at most once per source version and kept on purpose between runs
+// in one cache folder, $TMPDIR/openc2c-test-cache/provider-<hash of the sources>. Test files run in
+// parallel processes, so each build goes to a private folder beside it and is renamed into place; whoever
+// renames first wins, the others reuse it. A run marks the build it uses, and a new build removes the
+// builds nobody used for a day, so edits to the provider do not pile builds up.
 
 import { createHash } from 'node:crypto'
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, statSync, utimesSync } from 'node:fs'
 import { rename, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
@@ -41,20 +43,36 @@ function sourceHash(): string {
   return hash.digest('hex').slice(0, 16)
 }
 
+const CACHE = join(tmpdir(), 'openc2c-test-cache')
+const UNUSED_FOR_MS = 24 * 3600_000
+
 let pending: Promise<BuiltProvider> | undefined
+
+async function removeUnusedBuilds(): Promise<void> {
+  for (const entry of readdirSync(CACHE)) {
+    if (!entry.startsWith('provider-')) continue
+    const path = join(CACHE, entry)
+    if (Date.now() - statSync(path).mtimeMs > UNUSED_FOR_MS) await rm(path, { recursive: true, force: true })
+  }
+}
 
 export function builtProvider(): Promise<BuiltProvider> {
   pending ??= (async () => {
-    const dir = join(tmpdir(), 'openc2c-provider-builds', sourceHash())
+    const dir = join(CACHE, `provider-${sourceHash()}`)
     const result = (): BuiltProvider => ({ dir, executable: join(dir, EXECUTABLE_NAME), mirrorDir: join(dir, 'mirror'), version: PROVIDER_VERSION })
-    if (existsSync(join(dir, 'mirror', PROVIDER_ADDRESS))) return result()
-    const privateDir = `${dir}.tmp-${process.pid}-${Date.now()}`
-    await buildProvider({ outDir: privateDir })
-    try {
-      await rename(privateDir, dir)
-    } catch {
-      await rm(privateDir, { recursive: true, force: true }) // another worker won the race
+    if (existsSync(join(dir, 'mirror', PROVIDER_ADDRESS))) {
+      utimesSync(dir, new Date(), new Date())
+      return result()
     }
+    const privateDir = `${dir}.tmp-${process.pid}-${Date.now()}`
+    try {
+      await buildProvider({ outDir: privateDir })
+      await rename(privateDir, dir)
+    } catch (error) {
+      await rm(privateDir, { recursive: true, force: true })
+      if (!existsSync(join(dir, 'mirror', PROVIDER_ADDRESS))) throw error // not just another worker winning the race
+    }
+    await removeUnusedBuilds()
     return result()
   })()
   return pending

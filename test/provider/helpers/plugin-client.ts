@@ -1,20 +1,34 @@
 // A go-plugin host in Node, doing what Terraform does when it launches a provider: magic cookie,
 // PLUGIN_PROTOCOL_VERSIONS, a fresh P-521 client certificate in PLUGIN_CLIENT_CERT, read the handshake line,
 // rebuild the server certificate from its padless base64 DER, then mTLS gRPC with ServerName "localhost".
+//
+// Each launch gets a folder of its own as PLUGIN_UNIX_SOCKET_DIR, where the provider makes its socket's
+// folder: the test sees what the provider left there when it exited, and removes the folder even after a
+// SIGKILL (which leaves the provider no chance to clean up).
 
 import * as grpc from '@grpc/grpc-js'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { generateServerCertificate } from '../../../provider/plugin/certificate.js'
 import { SERVICE_NAMES, serviceDefinitions, type ServiceKey } from '../../../provider/plugin/grpc-definitions.js'
-import { MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE, parseHandshakeLine, type ParsedHandshake } from '../../../provider/plugin/handshake.js'
+import { grpcTarget, MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE, parseHandshakeLine, type ParsedHandshake } from '../../../provider/plugin/handshake.js'
 
 export interface LaunchOptions {
   /** false: like TF_DISABLE_PLUGIN_TLS=1, no client certificate, plaintext gRPC. */
   tls?: boolean
   env?: NodeJS.ProcessEnv
   handshakeTimeoutMs?: number
+}
+
+export interface ProviderExit {
+  code: number | null
+  signal: NodeJS.Signals | null
+  /** What the provider left in its PLUGIN_UNIX_SOCKET_DIR when it exited (it should leave nothing). */
+  leftovers: string[]
 }
 
 export interface PluginConnection extends PluginClients {
@@ -24,19 +38,23 @@ export interface PluginConnection extends PluginClients {
   /** Milliseconds from spawn to the handshake line. */
   handshakeMs: number
   stderr: string[]
-  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
+  /** Settles when the process has exited; the launch's socket folder is removed by then. */
+  exit: Promise<ProviderExit>
   /** Shutdown via the controller, like Terraform at the end of a command; resolves with the exit. */
-  shutdown(): Promise<{ code: number | null; signal: NodeJS.Signals | null }>
-  kill(): void
+  shutdown(): Promise<ProviderExit>
+  /** SIGKILL; resolves with the exit. */
+  kill(): Promise<ProviderExit>
 }
 
 export async function launchProvider(executable: string, options: LaunchOptions = {}): Promise<PluginConnection> {
   const tls = options.tls ?? true
   const client = tls ? clientCertificate() : undefined
+  const socketParent = mkdtempSync(join(tmpdir(), 'openc2c-test-launch-'))
   const started = performance.now()
   const child = spawn(executable, [], {
     env: {
       ...process.env,
+      PLUGIN_UNIX_SOCKET_DIR: socketParent,
       ...options.env,
       [MAGIC_COOKIE_KEY]: MAGIC_COOKIE_VALUE,
       PLUGIN_PROTOCOL_VERSIONS: '5,6',
@@ -46,7 +64,11 @@ export async function launchProvider(executable: string, options: LaunchOptions 
   })
   const stderr: string[] = []
   createInterface({ input: child.stderr! }).on('line', (line) => stderr.push(line))
-  const exit = once(child, 'exit').then(([code, signal]) => ({ code: code as number | null, signal: signal as NodeJS.Signals | null }))
+  const exit = once(child, 'exit').then(([code, signal]): ProviderExit => {
+    const leftovers = readdirSync(socketParent)
+    rmSync(socketParent, { recursive: true, force: true })
+    return { code: code as number | null, signal: signal as NodeJS.Signals | null, leftovers }
+  })
   const lines = createInterface({ input: child.stdout! })
   const handshakeLine = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no handshake within ${options.handshakeTimeoutMs ?? 15_000} ms; stderr: ${stderr.join('\n')}`)), options.handshakeTimeoutMs ?? 15_000)
@@ -77,6 +99,7 @@ export async function launchProvider(executable: string, options: LaunchOptions 
     kill() {
       closePluginClients(connection)
       child.kill('SIGKILL')
+      return exit
     },
   }
   return connection
@@ -108,7 +131,7 @@ export function connectPlugin(handshakeLine: string, client: ClientCertificate |
       ? grpc.credentials.createSsl(Buffer.from(handshake.serverCertificatePem), Buffer.from(client.privateKeyPem), Buffer.from(client.certificatePem))
       : grpc.credentials.createInsecure()
   const channelOptions = { 'grpc.ssl_target_name_override': 'localhost', 'grpc.default_authority': 'localhost' }
-  const make = (ctor: grpc.ServiceClientConstructor): grpc.Client => new ctor(handshake.address, credentials, channelOptions)
+  const make = (ctor: grpc.ServiceClientConstructor): grpc.Client => new ctor(grpcTarget(handshake), credentials, channelOptions)
   return {
     handshake,
     handshakeLine,

@@ -1,13 +1,12 @@
 // Runs the real terraform CLI against the built provider, each test in its own working directory with
 // its own CLI configuration: the environment may export TF_CLI_CONFIG_FILE pointing at a file that does
-// not exist (spec/terraform-provider.md §4 item 2), so every run sets TF_CLI_CONFIG_FILE and
-// CHECKPOINT_DISABLE itself.
+// not exist (every command then warns), so every run sets TF_CLI_CONFIG_FILE and CHECKPOINT_DISABLE itself.
 //
 // Two ways of running the provider:
 //   launch    Terraform starts the provider from the filesystem mirror (handshake + AutoMTLS), 2–5 times
 //             per command, as users get it.
 //   reattach  one long-lived `terraform-provider-openc2c --debug` process and TF_REATTACH_PROVIDERS: no
-//             launches, ≈10× faster commands (§5), for the bulk of the lifecycle cases.
+//             launches, so the many commands of the lifecycle cases run several times faster.
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'

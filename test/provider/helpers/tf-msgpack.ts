@@ -30,7 +30,7 @@ export function tfDecode(bytes: Uint8Array | undefined): unknown {
   return convertExtData(value)
 }
 
-/** Any other extension type must also read as unknown (object-wire-format.md). */
+/** Any other extension type must also read as unknown (docs/terraform-provider.md, Values). */
 function convertExtData(value: unknown): unknown {
   if (value instanceof ExtData) return new TfUnknown(value.type)
   if (Array.isArray(value)) return value.map(convertExtData)

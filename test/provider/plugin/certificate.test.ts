@@ -1,6 +1,6 @@
 // The per-launch TLS certificate. A generator that cleared only the sign bit of the serial produced a
-// non-minimal DER INTEGER about once in 158 launches, which OpenSSL rejects with "illegal padding"
-// (spec/terraform-provider.md §4 item 6); thousands of certificates go through OpenSSL here.
+// non-minimal DER INTEGER about once in 158 launches, which OpenSSL rejects with "illegal padding";
+// thousands of certificates go through OpenSSL here.
 
 import { X509Certificate } from 'node:crypto'
 import { createSecureContext as tlsSecureContext } from 'node:tls'

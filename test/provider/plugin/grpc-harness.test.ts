@@ -6,6 +6,11 @@
 import { X509Certificate } from 'node:crypto'
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
+import { lstatSync } from 'node:fs'
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { createInterface } from 'node:readline'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { chatgptComplianceSourceSchema } from '../../../provider/resources/chatgpt-compliance-source.js'
 import { cloudToCloudSourceSchema } from '../../../provider/resources/cloud-to-cloud-source.js'
@@ -15,7 +20,8 @@ import { builtProvider, type BuiltProvider } from '../helpers/built-provider.js'
 import { startBlackHole, closedPortUrl, type BlackHole } from '../helpers/black-hole.js'
 import * as grpc from '@grpc/grpc-js'
 import { generateServerCertificate } from '../../../provider/plugin/certificate.js'
-import { call, clientConstructor, launchProvider, type PluginConnection } from '../helpers/plugin-client.js'
+import { grpcTarget } from '../../../provider/plugin/handshake.js'
+import { call, clientConstructor, connectPlugin, launchProvider, type PluginConnection } from '../helpers/plugin-client.js'
 import { dynamic, fullObject, tfDecode, TfUnknown, UNKNOWN } from '../helpers/tf-msgpack.js'
 
 const COLLECTOR = Object.keys(collectorSchema.attributes)
@@ -79,10 +85,12 @@ describe.each([
     plugin = await launchProvider(built.executable, { tls, env: NO_ENV })
   })
 
-  afterAll(() => plugin?.kill())
+  afterAll(async () => {
+    await plugin?.kill()
+  })
 
-  it('prints a go-plugin handshake line with the server certificate when TLS is on', () => {
-    expect(plugin.handshakeLine).toMatch(/^1\|6\|tcp\|127\.0\.0\.1:\d+\|grpc\|/)
+  it('prints a go-plugin handshake line naming its unix socket, with the server certificate when TLS is on', () => {
+    expect(plugin.handshakeLine).toMatch(/^1\|6\|unix\|\/[^|]+\/grpc\.sock\|grpc\|/)
     const certificateField = plugin.handshakeLine.split('|')[5] ?? ''
     if (!tls) {
       expect(certificateField).toBe('')
@@ -96,9 +104,18 @@ describe.each([
     expect(certificate.checkIssued(certificate)).toBe(true)
   })
 
+  it('listens on a unix socket in a folder of its own that only its user can enter', () => {
+    const socket = lstatSync(plugin.handshake.address)
+    expect(socket.isSocket()).toBe(true)
+    const folder = lstatSync(dirname(plugin.handshake.address))
+    expect(folder.isDirectory()).toBe(true)
+    expect(folder.mode & 0o777).toBe(0o700)
+    expect(folder.uid).toBe(process.getuid?.())
+  })
+
   it.skipIf(!tls)('serves over mTLS only a client that presents the certificate Terraform handed over', async () => {
-    // The server verifies clients against PLUGIN_CLIENT_CERT alone (its `ca`), whatever the launcher does
-    // to Node's default store: another self-signed certificate, or none, is refused.
+    // The server verifies clients against PLUGIN_CLIENT_CERT: another self-signed certificate, or none, is
+    // refused.
     const server = Buffer.from(plugin.handshake.serverCertificatePem!)
     const stranger = generateServerCertificate(new Date(), 'secp521r1')
     const health = clientConstructor('health')
@@ -107,7 +124,7 @@ describe.each([
       grpc.credentials.createSsl(server, Buffer.from(stranger.privateKeyPem), Buffer.from(stranger.certificatePem)),
       grpc.credentials.createSsl(server),
     ]) {
-      const client = new health(plugin.handshake.address, credentials, options)
+      const client = new health(grpcTarget(plugin.handshake), credentials, options)
       await expect(call(client, 'Check', { service: 'plugin' }, 5_000)).rejects.toMatchObject({ code: grpc.status.UNAVAILABLE })
       client.close()
     }
@@ -391,6 +408,7 @@ describe.each([
     const exit = await plugin.shutdown()
     expect(exit.code).toBe(0)
     expect(events).toEqual(['stdio status 0', 'Shutdown answered'])
+    expect(exit.leftovers).toEqual([]) // the socket and its folder went with the process
   })
 })
 
@@ -404,42 +422,61 @@ async function configure(plugin: PluginConnection, endpoint: string): Promise<vo
 }
 
 describe('packaging', () => {
-  it('embeds a V8 code cache that this Node accepts, and reports it with --version', async () => {
-    const child = spawn(built.executable, ['--version'], { stdio: ['ignore', 'pipe', 'pipe'] })
+  // Folders the tests below make, removed when they are done.
+  const made: string[] = []
+  const folder = async (prefix: string): Promise<string> => {
+    const dir = await mkdtemp(join(tmpdir(), prefix))
+    made.push(dir)
+    return dir
+  }
+  afterAll(async () => {
+    for (const dir of made) await rm(dir, { recursive: true, force: true })
+  })
+
+  const version = async (file: string, cwd?: string): Promise<{ code: number | null; stdout: string }> => {
+    const child = spawn(file, ['--version'], { stdio: ['ignore', 'pipe', 'pipe'], ...(cwd && { cwd }) })
     let stdout = ''
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
-    const [code] = await once(child, 'exit')
+    const [code] = (await once(child, 'exit')) as [number | null]
+    return { code, stdout }
+  }
+
+  it('embeds a V8 code cache that this Node accepts, and reports it with --version', async () => {
+    const { code, stdout } = await version(built.executable)
     expect(code).toBe(0)
     expect(stdout).toMatch(/^terraform-provider-openc2c 0\.1\.0 \(node v\d+\.\d+\.\d+, code cache accepted\)/)
   })
 
-  it('bundles the @grpc/grpc-js server but no .proto loader (proto-loader, the protobufjs parser)', async () => {
-    const { readFile } = await import('node:fs/promises')
+  it('is one shell line that execs node, then the program: no other launch machinery', async () => {
+    const text = await readFile(built.executable, 'utf8')
+    const lines = text.split('\n')
+    expect(lines[0]).toBe('#!/bin/sh')
+    expect(lines[1]).toMatch(/^exec node --input-type=commonjs -e '[^']*' "\$0" "\$@"$/)
+    expect(lines[2]).toMatch(/^\/\/ /)
+  })
+
+  it('bundles the @grpc/grpc-js server but no .proto loader (proto-loader, the protobufjs parser) and no long.js', async () => {
     const text = await readFile(built.executable, 'utf8')
     // Identifiers are not minified, so these names show what went into the bundle: grpc-js's server-side
     // call class, and the entry points of @grpc/proto-loader and of protobufjs's .proto tokenizer, which
-    // packaging/bundle.ts keeps out (service definitions come from the descriptor embedded at build time).
+    // packaging/bundle.ts keeps out (service definitions come from the descriptor embedded at build time),
+    // and long.js, whose module esbuild names after its path.
     expect(text).toContain('BaseServerInterceptingCall')
     expect(text).not.toContain('createPackageDefinition')
     expect(text).not.toContain('function tokenize')
+    expect(text).not.toContain('node_modules/long/')
   })
 
   it('still starts, compiling as usual, when V8 rejects the embedded cache (a different Node build)', async () => {
-    const { mkdtemp, readFile, writeFile } = await import('node:fs/promises')
-    const { tmpdir } = await import('node:os')
-    const { join } = await import('node:path')
     const text = await readFile(built.executable, 'utf8')
     const mark = text.lastIndexOf('\n//@cache\n') + '\n//@cache\n'.length
     // Same length, other bytes: what a cache from another V8 looks like to this one (its checks fail).
     const cache = Buffer.from(text.slice(mark).trim(), 'base64')
     for (let i = 0; i < 64; i++) cache[i] = (cache[i] as number) ^ 0x5a
-    const dir = await mkdtemp(join(tmpdir(), 'openc2c-cache-'))
-    const file = join(dir, 'terraform-provider-openc2c')
+    const file = join(await folder('openc2c-test-rejected-cache-'), 'terraform-provider-openc2c')
     await writeFile(file, `${text.slice(0, mark)}${cache.toString('base64')}\n`, { mode: 0o755 })
-    const child = spawn(file, ['--version'], { stdio: ['ignore', 'pipe', 'pipe'] })
-    let stdout = ''
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
-    expect((await once(child, 'exit'))[0]).toBe(0)
+    const { code, stdout } = await version(file)
+    expect(code).toBe(0)
     expect(stdout).toMatch(/code cache rejected\)/)
     const plugin = await launchProvider(file)
     expect((await call<{ status: string }>(plugin.health, 'Check', { service: 'plugin' })).status).toBe('SERVING')
@@ -447,60 +484,74 @@ describe('packaging', () => {
   })
 
   it('starts from a relative path with spaces in it, as Terraform runs .terraform/providers/...', async () => {
-    const { mkdtemp, mkdir, copyFile } = await import('node:fs/promises')
-    const { tmpdir } = await import('node:os')
-    const { join } = await import('node:path')
-    const dir = await mkdtemp(join(tmpdir(), 'openc2c-cwd-'))
-    await mkdir(join(dir, 'with space', '.terraform'), { recursive: true })
-    await copyFile(built.executable, join(dir, 'with space', '.terraform', 'terraform-provider-openc2c_v0.1.0'))
-    const child = spawn('.terraform/terraform-provider-openc2c_v0.1.0', ['--version'], { cwd: join(dir, 'with space'), stdio: ['ignore', 'pipe', 'pipe'] })
-    let stdout = ''
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
-    expect((await once(child, 'exit'))[0]).toBe(0)
+    const dir = join(await folder('openc2c-test-cwd-'), 'with space')
+    await mkdir(join(dir, '.terraform'), { recursive: true })
+    await copyFile(built.executable, join(dir, '.terraform', 'terraform-provider-openc2c_v0.1.0'))
+    const { code, stdout } = await version('.terraform/terraform-provider-openc2c_v0.1.0', dir)
+    expect(code).toBe(0)
     expect(stdout).toMatch(/code cache accepted\)/)
   })
 
-  // Reads the launched process's environment from /proc; test/provider/packaging/executable.test.ts covers the
-  // same lines on any system.
-  it.skipIf(process.platform !== 'linux')('moves NODE_EXTRA_CA_CERTS aside so Node does not load it at start-up, and leaves a CA store the user chose', async () => {
-    const environment = async (env: NodeJS.ProcessEnv): Promise<Map<string, string>> => {
-      const plugin = await launchProvider(built.executable, { env })
-      try {
-        const { readFile } = await import('node:fs/promises')
-        // The shell execs node, so the launched pid is node's; its environment is what Node started with.
-        const raw = await readFile(`/proc/${plugin.child.pid}/environ`, 'utf8')
-        const cmdline = (await readFile(`/proc/${plugin.child.pid}/cmdline`, 'utf8')).split('\0')
-        const vars = new Map(raw.split('\0').filter(Boolean).map((entry) => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)]))
-        vars.set('argv', cmdline.slice(0, 3).join(' '))
-        return vars
-      } finally {
-        expect((await plugin.shutdown()).code).toBe(0)
-      }
-    }
-    const moved = await environment({ NODE_EXTRA_CA_CERTS: '/etc/some-ca.pem', NODE_OPTIONS: '' })
-    expect(moved.has('NODE_EXTRA_CA_CERTS')).toBe(false)
-    expect(moved.get('OPENC2C_NODE_EXTRA_CA_CERTS')).toBe('/etc/some-ca.pem')
-    expect(moved.get('SSL_CERT_FILE')).toBe('/dev/null')
-    expect(moved.get('SSL_CERT_DIR')).toBe('/dev/null')
-    expect(moved.get('argv')).toMatch(/^node --use-openssl-ca /)
-    // Node refuses --use-openssl-ca next to --use-bundled-ca: the launcher must leave such a choice alone.
-    const chosen = await environment({ NODE_EXTRA_CA_CERTS: '/etc/some-ca.pem', NODE_OPTIONS: '--use-bundled-ca' })
-    expect(chosen.get('NODE_EXTRA_CA_CERTS')).toBe('/etc/some-ca.pem')
-    expect(chosen.has('OPENC2C_NODE_EXTRA_CA_CERTS')).toBe(false)
-    expect(chosen.get('argv')).not.toContain('--use-openssl-ca')
-  })
-
   it('runs the same whether Node takes the file for CommonJS or for an ES module', async () => {
-    const { mkdtemp, writeFile, copyFile } = await import('node:fs/promises')
-    const { tmpdir } = await import('node:os')
-    const { join } = await import('node:path')
     for (const type of ['module', 'commonjs']) {
-      const dir = await mkdtemp(join(tmpdir(), `openc2c-${type}-`))
+      const dir = await folder(`openc2c-test-${type}-`)
       await writeFile(join(dir, 'package.json'), JSON.stringify({ type }))
       await copyFile(built.executable, join(dir, 'terraform-provider-openc2c_v0.1.0'))
       const plugin = await launchProvider(join(dir, 'terraform-provider-openc2c_v0.1.0'))
       expect((await call<{ status: string }>(plugin.health, 'Check', { service: 'plugin' })).status).toBe('SERVING')
       expect((await plugin.shutdown()).code).toBe(0)
+    }
+  })
+
+  it('makes its socket folder under the temporary directory when Terraform names no socket folder', async () => {
+    const temporary = await folder('openc2c-test-tmpdir-')
+    const plugin = await launchProvider(built.executable, { env: { TMPDIR: temporary, PLUGIN_UNIX_SOCKET_DIR: '' } })
+    expect(dirname(dirname(plugin.handshake.address))).toBe(temporary)
+    expect((await plugin.shutdown()).code).toBe(0)
+    expect(await readdir(temporary)).toEqual([])
+  })
+
+  it('says so on stdout, and exits, when the socket path would be too long for a unix socket', async () => {
+    const deep = join(await folder('openc2c-test-deep-'), 'd'.repeat(90))
+    await mkdir(deep)
+    const child = spawn(built.executable, [], {
+      env: { ...process.env, TF_PLUGIN_MAGIC_COOKIE: 'd602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2', PLUGIN_PROTOCOL_VERSIONS: '6', PLUGIN_UNIX_SOCKET_DIR: deep },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let stdout = ''
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
+    const [code] = await once(child, 'exit')
+    expect(code).toBe(1)
+    expect(stdout).toMatch(/openc2c provider failed to start: .*too long for a unix socket; set TMPDIR/)
+    expect(await readdir(deep)).toEqual([])
+  })
+})
+
+describe('reattach mode (--debug)', () => {
+  it('prints TF_REATTACH_PROVIDERS with a unix socket address, serves on it, and removes it on SIGTERM', async () => {
+    const parent = await mkdtemp(join(tmpdir(), 'openc2c-test-debug-'))
+    const child = spawn(built.executable, ['--debug'], { env: { ...process.env, PLUGIN_UNIX_SOCKET_DIR: parent }, stdio: ['ignore', 'pipe', 'pipe'] })
+    try {
+      const reattach = await new Promise<string>((resolve) => {
+        createInterface({ input: child.stdout! }).on('line', (line) => {
+          const match = /TF_REATTACH_PROVIDERS='(.*)'/.exec(line)
+          if (match?.[1]) resolve(match[1])
+        })
+      })
+      const config = JSON.parse(reattach)['registry.terraform.io/openc2c/openc2c'] as { Protocol: string; ProtocolVersion: number; Pid: number; Addr: { Network: string; String: string } }
+      expect(config).toMatchObject({ Protocol: 'grpc', ProtocolVersion: 6, Pid: child.pid, Addr: { Network: 'unix' } })
+      expect(dirname(dirname(config.Addr.String))).toBe(parent)
+      expect(lstatSync(dirname(config.Addr.String)).mode & 0o777).toBe(0o700)
+      const clients = connectPlugin(`1|6|unix|${config.Addr.String}|grpc|`, undefined)
+      expect((await call<{ status: string }>(clients.health, 'Check', { service: 'plugin' })).status).toBe('SERVING')
+      for (const client of [clients.provider, clients.health, clients.controller, clients.stdio, clients.broker]) client.close()
+      child.kill('SIGTERM')
+      const [code] = await once(child, 'exit')
+      expect(code).toBe(0)
+        expect(await readdir(parent)).toEqual([])
+    } finally {
+      child.kill('SIGKILL')
+      await rm(parent, { recursive: true, force: true })
     }
   })
 })

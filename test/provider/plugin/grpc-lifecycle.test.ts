@@ -129,9 +129,7 @@ describe('provider RPCs against the service', () => {
     expect(errors(missing)[0]?.attribute?.steps[0]?.attribute_name).toBe('name')
   })
 
-  it('trusts an https endpoint exactly when NODE_EXTRA_CA_CERTS names its CA, as Node would', async () => {
-    // The launcher moves NODE_EXTRA_CA_CERTS aside (packaging/executable.ts); client/https-trust.ts must
-    // give an https endpoint the same trust Node would have.
+  it("trusts an https endpoint as Node itself would: NODE_EXTRA_CA_CERTS, or OpenSSL's store with --use-openssl-ca", async () => {
     const proxy = await startTlsProxy(service.baseUrl)
     const lookUp = async (env: NodeJS.ProcessEnv): Promise<Diag[]> => {
       const https = await launchProvider(built.executable, { env: { ...env, OPENC2C_ENDPOINT: '', OPENC2C_ACCESS_ID: '', OPENC2C_ACCESS_KEY: '' } })
@@ -153,8 +151,9 @@ describe('provider RPCs against the service', () => {
       }
     }
     try {
-      expect(await lookUp({ NODE_EXTRA_CA_CERTS: proxy.certificateFile })).toEqual([])
-      const untrusted = await lookUp({ NODE_EXTRA_CA_CERTS: '' })
+      expect(await lookUp({ NODE_EXTRA_CA_CERTS: proxy.certificateFile, NODE_OPTIONS: '' })).toEqual([])
+      expect(await lookUp({ NODE_EXTRA_CA_CERTS: '', NODE_OPTIONS: '--use-openssl-ca', SSL_CERT_FILE: proxy.certificateFile })).toEqual([])
+      const untrusted = await lookUp({ NODE_EXTRA_CA_CERTS: '', NODE_OPTIONS: '' })
       expect(untrusted).toHaveLength(1)
       expect(untrusted[0]!.detail).toMatch(/certificate/i)
     } finally {

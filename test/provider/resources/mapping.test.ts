@@ -11,6 +11,7 @@ import { contractViolation } from '../../../provider/resources/contract-check.js
 import { sourceStateFromWire } from '../../../provider/resources/cloud-to-cloud-source.js'
 import { collectorStateFromWire } from '../../../provider/resources/collector.js'
 import { record } from '../../../provider/tfvalue/value.js'
+import { apiCollector, apiSource } from '../helpers/api-objects.js'
 
 describe('config JSON', () => {
   it('writes JSON the way jsonencode does: sorted keys, compact, <>& escaped', () => {
@@ -45,9 +46,9 @@ describe('config JSON', () => {
   it('keeps the state text while the service returns the same config, masked secret included', () => {
     const text = '{"apiKey":"sk-1","name":"n","workspaceID":"w"}'
     const prior = record({ id: '5', collector_id: 1, schema_ref: record({ type: 'ChatGPT Compliance' }), config: text })
-    const same = sourceStateFromWire({ id: 5, schemaRef: { type: 'ChatGPT Compliance' }, config: { workspaceID: 'w', name: 'n', apiKey: '********' } }, prior)
+    const same = sourceStateFromWire(apiSource({ id: 5, schemaRef: { type: 'ChatGPT Compliance' }, config: { workspaceID: 'w', name: 'n', apiKey: '********' } }), prior)
     expect(same.config).toBe(text)
-    const drifted = sourceStateFromWire({ id: 5, schemaRef: { type: 'ChatGPT Compliance' }, config: { workspaceID: 'w', name: 'changed', apiKey: '********' } }, prior)
+    const drifted = sourceStateFromWire(apiSource({ id: 5, schemaRef: { type: 'ChatGPT Compliance' }, config: { workspaceID: 'w', name: 'changed', apiKey: '********' } }), prior)
     expect(JSON.parse(drifted.config as string)).toEqual({ apiKey: 'sk-1', name: 'changed', workspaceID: 'w' })
   })
 })
@@ -97,7 +98,7 @@ describe('typed ChatGPT source mapping', () => {
 
   it('reads either spelling back and keeps what the service cannot return', () => {
     const state = chatgptStateFromWire(
-      { id: 9, schemaRef: { type: 'ChatGPT Compliance' }, config: { name: 'n', workspaceId: 'ws', apiKey: '********', pollingInterval: 6, fields: { _siemForward: true, team: 'sec' }, enabledEventType: ['CONVERSATION', 'AUTH'] }, state: { state: 'Collecting' } },
+      apiSource({ id: 9, config: { name: 'n', workspaceId: 'ws', apiKey: '********', pollingInterval: 6, fields: { _siemForward: true, team: 'sec' }, enabledEventType: ['CONVERSATION', 'AUTH'] }, state: { state: 'Collecting' } }),
       planned,
     )
     expect(state).toMatchObject({ id: '9', workspace_id: 'ws', polling_interval_hours: 6, api_key_wo_version: 1, api_key_wo: null, state: 'Collecting', category: '', description: null })
@@ -106,15 +107,15 @@ describe('typed ChatGPT source mapping', () => {
   })
 
   it('defaults like the service when keys are absent, and refuses other source types', () => {
-    const state = chatgptStateFromWire({ id: 9, schemaRef: { type: 'ChatGPT Compliance' }, config: { name: 'n', workspaceID: 'ws' } }, record({ collector_id: 1 }))
+    const state = chatgptStateFromWire(apiSource({ id: 9, config: { name: 'n', workspaceID: 'ws' } }), record({ collector_id: 1 }))
     expect(state).toMatchObject({ polling_interval_hours: 1, event_types: ['CONVERSATION'], fields: null })
-    expect(() => chatgptStateFromWire({ id: 9, schemaRef: { type: 'Okta' }, config: {} }, record({}))).toThrow(/Not a ChatGPT Compliance source/)
+    expect(() => chatgptStateFromWire(apiSource({ id: 9, schemaRef: { type: 'Okta' }, config: {} }), record({}))).toThrow(/Not a ChatGPT Compliance source/)
   })
 })
 
 describe('collector mapping', () => {
   it('reads empty strings and maps as the prior state spells them', () => {
-    const wire = { id: 3, name: 'c', description: '', timeZone: 'UTC', fields: {} }
+    const wire = apiCollector({ id: 3, name: 'c', description: '', timeZone: 'UTC', fields: {} })
     expect(collectorStateFromWire(wire, null)).toMatchObject({ id: '3', description: null, category: null, fields: null, time_zone: 'UTC' })
     expect(collectorStateFromWire(wire, record({ description: '', fields: record({}) }))).toMatchObject({ description: '', fields: {} })
   })

@@ -1,5 +1,6 @@
 // Property tests of the schema-driven msgpack codec, with @msgpack/msgpack as an independent oracle for
-// the bytes (Terraform uses go-cty; both follow the msgpack spec and object-wire-format.md).
+// the bytes (Terraform uses go-cty; both follow the msgpack spec and Terraform's wire format, see
+// docs/terraform-provider.md).
 
 import { decode as oracleDecode, encode as oracleEncode, ExtData } from '@msgpack/msgpack'
 import fc from 'fast-check'
