@@ -86,6 +86,7 @@ export type DestinationState = Static<typeof DestinationState>
 export const DeliveryInfo = Type.Object(
   {
     lastSuccessAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description: 'The last batch the receiver acknowledged' }),
+    eventsDelivered: Type.Integer({ description: 'Events the receiver acknowledged since the destination was created (replays included)' }),
     lagEvents: Type.Integer({ description: 'Matching events stored and not yet delivered (nor dead-lettered)' }),
     lagSeconds: Type.Number({ description: 'How long the oldest of them has waited; 0 when none waits' }),
     consecutiveFailures: Type.Integer(),

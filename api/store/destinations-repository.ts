@@ -26,6 +26,7 @@ export interface DestinationRecord extends DestinationValues {
   /** With startFrom "now": events up to this seq existed at creation and are not sent. */
   startSeq: number
   lastSuccessAt: string | null
+  eventsDelivered: number
   consecutiveFailures: number
   delivering: boolean
 }
@@ -50,6 +51,7 @@ type Row = {
   error_code: string | null
   error_info: string | null
   last_success_at: Date | null
+  delivered_total: number | null
   consecutive_failures: number | null
   delivering: boolean | null
 }
@@ -72,6 +74,7 @@ function toRecord(row: Row): DestinationRecord {
     version: Number(row.version),
     state,
     lastSuccessAt: row.last_success_at ? row.last_success_at.toISOString() : null,
+    eventsDelivered: Number(row.delivered_total ?? 0),
     consecutiveFailures: Number(row.consecutive_failures ?? 0),
     delivering: Boolean(row.delivering),
   }
@@ -80,7 +83,7 @@ function toRecord(row: Row): DestinationRecord {
 const SELECT = sql`
   select d.id, d.name, d.type, d.enabled, d.config, d.secrets, d.filter, d.start_from, d.start_seq, d.version,
          d.state, d.error_type, d.error_code, d.error_info,
-         l.last_success_at, l.consecutive_failures, (l.lease_owner is not null and l.lease_expires_at > now()) as delivering
+         l.last_success_at, l.delivered_total, l.consecutive_failures, (l.lease_owner is not null and l.lease_expires_at > now()) as delivering
   from destinations d left join destination_leases l on l.destination_id = d.id`
 
 export class DestinationsRepository {

@@ -1,8 +1,10 @@
 // `npm run demo`: the whole thing in one command. A fake ChatGPT Compliance Logs Platform with a few
 // days of data for all 7 event types, the openc2c service on embedded PGlite, a collector and a
-// ChatGPT Compliance source with every type enabled; then it shows the source's state changes and
-// the events stored per type, prints a few stored events and the curl commands to explore, and keeps
-// running (new files now and then) until Ctrl-C. `--once` exits after the first run.
+// ChatGPT Compliance source with every type enabled, and two destinations: NDJSON files in the data
+// directory and a fake Splunk HTTP Event Collector with indexer acknowledgement. It shows the source's
+// state changes, the events stored per type and the events delivered and waiting per destination,
+// prints a few stored events and the curl commands to explore, and keeps running (new files now and
+// then) until Ctrl-C. `--once` exits once the first run is stored and delivered.
 import crypto from 'node:crypto'
 import fs from 'node:fs/promises'
 import os from 'node:os'
@@ -10,6 +12,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { seedDemoHistory, startPeriodicPublishing, type PeriodicPublisher } from '../../test/fakes/chatgpt/demo-publisher.js'
 import { startFakeCompliance, type ComplianceEventType, type FakeCompliance } from '../../test/fakes/chatgpt/index.js'
+import { type FakeSplunkHec, startFakeSplunkHec } from '../../test/fakes/receivers/index.js'
 import { parseDemoOptions, USAGE, type DemoOptions } from './options.js'
 import { startServiceProcess, type ServiceProcess } from './service-process.js'
 
@@ -63,6 +66,28 @@ async function storedPerType(api: Api, sourceId: number): Promise<Map<string, nu
   return counts
 }
 
+/** Delivered and waiting events per destination, as the API shows them. */
+async function deliveryLine(api: Api): Promise<{ line: string; waiting: number }> {
+  const { destinations } = await api.call('GET', '/api/v1/destinations')
+  const parts = destinations.map((d: any) => {
+    const state = d.state.state === 'Error' ? `, ${d.state.errorType}: ${d.state.errorCode}` : ''
+    return `${d.name} ${d.delivery.eventsDelivered} delivered, ${d.delivery.lagEvents} waiting (${d.delivery.lagSeconds.toFixed(1)} s)${state}`
+  })
+  return { line: parts.join(' · '), waiting: destinations.reduce((n: number, d: any) => n + d.delivery.lagEvents, 0) }
+}
+
+/** Prints delivery progress until every destination has delivered everything stored. */
+async function followDelivery(api: Api): Promise<void> {
+  let last = ''
+  for (;;) {
+    const { line, waiting } = await deliveryLine(api)
+    if (line !== last) say(`[${stamp()}] destinations: ${line}`)
+    last = line
+    if (waiting === 0) return
+    await sleep(500)
+  }
+}
+
 /** Follows one run: prints state changes and progress until it ends; returns the finished run. */
 async function followRun(api: Api, sourcePath: string, sourceId: number, afterRunId: number, state: { last: string }): Promise<any> {
   let lastStored = -1
@@ -80,6 +105,7 @@ async function followRun(api: Api, sourcePath: string, sourceId: number, afterRu
         const perType = await storedPerType(api, sourceId)
         const detail = TYPES.map(([short, type]) => `${short} ${perType.get(type) ?? 0}`).join(' · ')
         say(`[${stamp()}] run ${run.id}: ${run.origins} files, ${run.eventsStored} events stored │ since start, per type: ${detail}`)
+        say(`[${stamp()}] destinations: ${(await deliveryLine(api)).line}`)
       }
       if (run.status !== 'running') return run
     }
@@ -104,6 +130,7 @@ function printCurls(api: Api, collectorId: number, sourceId: number): void {
     ['runs: files, events stored, duplicates skipped, quarantined, errors', `${curl} ${base}/runs`],
     ['stored events, oldest first; pass "next" back as &after=…', `${curl} '${base}/events?limit=5'`],
     ['malformed upstream records kept aside (none here)', `${curl} ${base}/quarantine`],
+    ['destinations: state, events delivered and waiting, secrets as "********"', `${curl} ${api.baseUrl}/api/v1/destinations`],
     ['run now instead of at the next interval', `${curl} -X POST ${base}/action/restart`],
     ['Prometheus metrics', `${curl} ${api.baseUrl}/metrics | grep '^openc2c_'`],
     ['the OpenAPI document (Swagger UI in a browser at /docs)', `curl -s ${api.baseUrl}/openapi.json | head -c 300`],
@@ -116,6 +143,7 @@ async function main(options: DemoOptions): Promise<number> {
   const dataDir = options.dataDir ? path.resolve(options.dataDir) : await fs.mkdtemp(path.join(os.tmpdir(), 'openc2c-demo-'))
   await fs.mkdir(dataDir, { recursive: true })
   let fake: FakeCompliance | undefined
+  let hec: FakeSplunkHec | undefined
   let service: ServiceProcess | undefined
   let publisher: PeriodicPublisher | undefined
   let stopping = false
@@ -123,6 +151,7 @@ async function main(options: DemoOptions): Promise<number> {
     publisher?.stop()
     await service?.stop()
     await fake?.close()
+    await hec?.close()
     if (!options.dataDir) await fs.rm(dataDir, { recursive: true, force: true })
   }
   const onSignal = (signal: string) => {
@@ -159,6 +188,8 @@ async function main(options: DemoOptions): Promise<number> {
       OPENC2C_CHATGPT_BASE_URL: fake.baseUrl,
       OPENC2C_SCHEDULER_POLL_MS: '1000',
       OPENC2C_UPSTREAM_REQUESTS_PER_MINUTE: '0',
+      OPENC2C_DELIVERY_POLL_MS: '250',
+      OPENC2C_DELIVERY_ACK_POLL_MS: '250',
     })
     void service.child.once('exit', (code, signal) => {
       if (stopping) return
@@ -187,6 +218,16 @@ async function main(options: DemoOptions): Promise<number> {
     ).source
     const sourcePath = `/api/v1/collectors/${collector.id}/sources/${source.id}`
     say(`  collector ${collector.id} "${collector.name}", source ${source.id} "${source.config.name}" with ${TYPES.map(([s]) => s).join(', ')}`)
+
+    hec = await startFakeSplunkHec({ acks: true, retainEvents: false })
+    const filesDir = path.join(dataDir, 'delivered')
+    const destinations = [
+      { name: 'files', type: 'file', config: { directory: filesDir, maxFileAgeSeconds: 10 } },
+      { name: 'splunk', type: 'splunk_hec', config: { url: hec.url, token: hec.token, indexerAck: true } },
+    ]
+    for (const destination of destinations) await api.call('POST', '/api/v1/destinations', { destination })
+    say(`  destination "files"  NDJSON files in ${filesDir}`)
+    say(`  destination "splunk" a fake Splunk HTTP Event Collector at ${hec.url}, with indexer acknowledgement`)
     say()
 
     const state = { last: source.state?.state ?? 'Pending' }
@@ -194,13 +235,17 @@ async function main(options: DemoOptions): Promise<number> {
     say(`[${stamp()}] run ${run.id} ${run.status}: ${run.origins} files, ${run.eventsStored} events stored, ${run.duplicatesSkipped} duplicates skipped, ${run.quarantined} quarantined`)
     const expected = published()
     say(`[${stamp()}] stored ${run.eventsStored} of the ${expected} events the fake published${run.eventsStored === expected ? ' — all of them' : ''}`)
+    await followDelivery(api)
+    const delivered = (await api.call('GET', '/api/v1/destinations')).destinations as any[]
+    const allDelivered = delivered.every((d) => d.delivery.eventsDelivered >= expected)
+    say(`[${stamp()}] delivered ${delivered.map((d) => `${d.delivery.eventsDelivered} to ${d.name}`).join(' and ')}${allDelivered ? ' — all of them' : ''}; the Splunk fake holds ${hec.acceptedEvents().length} events`)
     say()
     printSampleEvents((await api.call('GET', `${sourcePath}/events?limit=3`)).events)
     say()
     printCurls(api, collector.id, source.id)
     say()
     if (options.once) {
-      const ok = run.status === 'succeeded' && run.eventsStored === expected
+      const ok = run.status === 'succeeded' && run.eventsStored === expected && allDelivered
       stopping = true
       await cleanUp()
       return ok ? 0 : 1
@@ -222,6 +267,7 @@ async function main(options: DemoOptions): Promise<number> {
         await api.call('POST', `${sourcePath}/action/restart`)
         run = await followRun(api, sourcePath, source.id, run.id, state)
         say(`[${stamp()}] run ${run.id} ${run.status}: ${run.origins} new files, ${run.eventsStored} events stored, ${run.duplicatesSkipped} duplicates skipped`)
+        await followDelivery(api)
       }
     }
     say('Running until Ctrl-C (the source runs again at its hourly interval).')

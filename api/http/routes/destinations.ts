@@ -42,6 +42,7 @@ export async function destinationView(ctx: AppContext, record: DestinationRecord
     state: record.state,
     delivery: {
       lastSuccessAt: record.lastSuccessAt,
+      eventsDelivered: record.eventsDelivered,
       lagEvents: lag.events,
       lagSeconds: lag.oldestReceivedAt ? Math.max(0, (Date.now() - lag.oldestReceivedAt.getTime()) / 1000) : 0,
       consecutiveFailures: record.consecutiveFailures,
