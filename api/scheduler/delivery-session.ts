@@ -16,7 +16,7 @@ import { revealConfig } from '../shared/configurable.js'
 import { HttpClient, RetryableError } from '../shared/http-client.js'
 import type { SourceTypes } from '../sources/registry.js'
 import type { DeadLettersRepository, ReplayEvent } from '../store/dead-letters-repository.js'
-import type { DeadLetterToStore, DeliveryRepository, EventSelection, SourceCursor, StoredEventOut } from '../store/delivery-repository.js'
+import type { BatchRead, DeadLetterToStore, DeliveryRepository, EventSelection, SourceCursor, StoredEventOut } from '../store/delivery-repository.js'
 import type { DestinationRecord, DestinationsRepository } from '../store/destinations-repository.js'
 import { type Claim, LeaseLostError, type Leases } from '../store/leases-repository.js'
 import type { SecretBox } from '../store/secrets.js'
@@ -56,6 +56,8 @@ export type DeliveryOutcome = 'stopped' | 'lease_lost' | 'paused' | 'changed' | 
 
 /** Config changes are looked for at most this often (one small query). */
 const VERSION_CHECK_MS = 500
+/** Batches of one source sent in a row before the next source's turn: 8 × 1 MiB by default. */
+const BURST = 8
 
 export async function runDeliverySession(claim: Claim, deps: DeliveryDeps, stopSignal: AbortSignal): Promise<DeliveryOutcome> {
   const logger = deps.logger.child({ destinationId: claim.id, generation: claim.generation })
@@ -100,6 +102,8 @@ class DeliverySession {
   #sender: Sender | undefined
   #state: DestinationState['state'] | undefined
   #nextSource = 0
+  /** Commits of sent batches, in order (see #queueCommit). */
+  #commits: Promise<void> = Promise.resolve()
   #lastAckPoll = 0
   #lastVersionCheck = 0
   /** Lowered for the session when the receiver answers 413. */
@@ -145,10 +149,12 @@ class DeliverySession {
         if (!this.#sender) this.#sender = await kind.createSender(config, { destinationId: this.destination.id, http, signal: this.signal, logger: this.logger, kindState: await this.deps.delivery.kindState(this.destination.id) })
         if (await this.#configChanged()) return 'changed'
         this.#lingerWaitMs = undefined
+        await this.#settleCommits()
         let worked = false
         if (acknowledged) worked = (await this.#acknowledge()) || worked
         worked = (await this.#replay()) || worked
         worked = (await this.#deliverNext(acknowledged)) || worked
+        await this.#settleCommits()
         const kindState = await this.#sender.tick?.()
         if (kindState !== undefined) await this.deps.delivery.saveKindState(this.claim, kindState)
         if (getFailures() > 0 || this.#state !== 'Delivering') {
@@ -217,30 +223,57 @@ class DeliverySession {
     return false
   }
 
+  /**
+   * Up to BURST batches of one source, pipelined: the next batch is read from the store while the
+   * current one is with the receiver, and a batch's commit runs while the next one is sent (commits
+   * stay in order). Sources take turns between bursts. Returns false when nothing was due.
+   */
   async #deliverSource(source: SourceCursor, acknowledged: boolean): Promise<boolean> {
     const { delivery, tuning } = this.deps
-    const read = await delivery.readBatch(source.sourceId, source.sentSeq, this.#selection, { maxEvents: this.#maxEvents, maxBytes: this.#maxBytes })
-    if (read.events.length === 0) {
-      // Nothing matched above the cursor: pass over what did not match, unless batches of this source
-      // still await acknowledgement (the cursor moves over them first).
-      if (read.highSeq > source.sentSeq && source.sentSeq === source.deliveredSeq) {
-        await delivery.commitBatch(this.claim, { sourceId: source.sourceId, toSeq: read.highSeq, delivered: 0, deadLetters: [] })
-        return true
-      }
-      return false
+    const read = (afterSeq: number) => {
+      const pending = delivery.readBatch(source.sourceId, afterSeq, this.#selection, { maxEvents: this.#maxEvents, maxBytes: this.#maxBytes })
+      pending.catch(() => {}) // awaited below; a prefetch abandoned by an error must not go unhandled
+      return pending
     }
-    if (!read.full) {
-      const waitedMs = Date.now() - Date.parse(read.events[0]!.receivedAt)
-      if (waitedMs < tuning.lingerMs) {
-        this.#lingerWaitMs = Math.min(this.#lingerWaitMs ?? Infinity, tuning.lingerMs - waitedMs)
-        return false
+    let next: Promise<BatchRead> | undefined = read(source.sentSeq)
+    let sent = false
+    for (let i = 0; i < BURST && next; i++) {
+      const batch: BatchRead = await next
+      next = undefined
+      if (batch.events.length === 0) {
+        // Nothing matched above the cursor: pass over what did not match, unless batches of this
+        // source still await acknowledgement (the cursor moves over them first).
+        if (!sent && batch.highSeq > source.sentSeq && source.sentSeq === source.deliveredSeq) {
+          await this.#settleCommits()
+          await delivery.commitBatch(this.claim, { sourceId: source.sourceId, toSeq: batch.highSeq, delivered: 0, deadLetters: [] })
+          return true
+        }
+        return sent
       }
+      if (!batch.full) {
+        const waitedMs = Date.now() - Date.parse(batch.events[0]!.receivedAt)
+        if (waitedMs < tuning.lingerMs) {
+          this.#lingerWaitMs = Math.min(this.#lingerWaitMs ?? Infinity, tuning.lingerMs - waitedMs)
+          return sent
+        }
+      }
+      // All matching events up to highSeq are in a batch that is not full: the cursor may pass them all.
+      const toSeq = batch.full ? batch.events.at(-1)!.seq : Math.max(batch.events.at(-1)!.seq, batch.highSeq)
+      if (batch.full && !acknowledged) next = read(toSeq)
+      await this.#send(source.sourceId, batch.events.map((e) => outgoing(e, source)), toSeq, acknowledged)
+      sent = true
     }
-    // All matching events up to highSeq are in a batch that is not full: the cursor may pass them all.
-    const toSeq = read.full ? read.events.at(-1)!.seq : Math.max(read.events.at(-1)!.seq, read.highSeq)
-    const events = read.events.map((e) => outgoing(e, source))
-    await this.#send(source.sourceId, events, toSeq, acknowledged)
-    return true
+    return sent
+  }
+
+  /** Runs a batch's commit after the ones before it, without waiting for it; #settleCommits surfaces failures. */
+  #queueCommit(commit: () => Promise<void>): void {
+    this.#commits = this.#commits.then(commit)
+    this.#commits.catch(() => {})
+  }
+
+  async #settleCommits(): Promise<void> {
+    await this.#commits
   }
 
   /**
@@ -304,9 +337,12 @@ class DeliverySession {
       }
       pending = retry
     }
-    await this.deps.delivery.commitBatch(this.claim, { sourceId, toSeq, delivered, deadLetters, kindState: this.#sender!.kindState?.() })
-    this.deps.metrics.destinationEventsDelivered.inc(this.#labels, delivered)
-    this.#recordDeadLetters(deadLetters.length)
+    const kindState = this.#sender!.kindState?.()
+    this.#queueCommit(async () => {
+      await this.deps.delivery.commitBatch(this.claim, { sourceId, toSeq, delivered, deadLetters, kindState })
+      this.deps.metrics.destinationEventsDelivered.inc(this.#labels, delivered)
+      this.#recordDeadLetters(deadLetters.length)
+    })
   }
 
   /** Events larger than the receiver takes in one request can never be sent: dead letters at once. */
