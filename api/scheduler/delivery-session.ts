@@ -142,7 +142,13 @@ class DeliverySession {
     for (;;) {
       if (this.signal.aborted) return this.#abortOutcome()
       try {
-        if (!this.#sender) this.#sender = await kind.createSender(config, { destinationId: this.destination.id, http, signal: this.signal, logger: this.logger, kindState: await this.deps.delivery.kindState(this.destination.id) })
+        if (!this.#sender) {
+          this.#sender = await kind.createSender(config, { destinationId: this.destination.id, http, signal: this.signal, logger: this.logger, kindState: await this.deps.delivery.kindState(this.destination.id) })
+          // What a kind chose when it started (the Splunk channel) is saved before anything is sent
+          // under it: acknowledgements stored later are asked about on that channel after a restart.
+          const initialState = this.#sender.kindState?.()
+          if (initialState !== undefined) await this.deps.delivery.saveKindState(this.claim, initialState)
+        }
         if (await this.#configChanged()) return 'changed'
         this.#lingerWaitMs = undefined
         let worked = false
