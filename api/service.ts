@@ -237,8 +237,9 @@ function createDeliveries(config: AppConfig, ctx: AppContext, logger: Logger): S
     logger: logger.child({ component: 'delivery' }),
     leaseMs: tuning.leaseSeconds * 1000,
     tuning: tuning.delivery,
+    othersWaiting: async () => deliveries.runningIds.length >= tuning.maxConcurrentDeliveries && (await ctx.destinations.anyWaiting(tuning.delivery.pollMs)),
   }
-  return new Scheduler({
+  const deliveries: Scheduler = new Scheduler({
     name: 'deliveries',
     leases: deps.leases,
     leaseMs: deps.leaseMs,
@@ -247,6 +248,7 @@ function createDeliveries(config: AppConfig, ctx: AppContext, logger: Logger): S
     maxConcurrent: tuning.maxConcurrentDeliveries,
     execute: (claim, stopSignal) => runDeliverySession(claim, deps, stopSignal),
   })
+  return deliveries
 }
 
 /**

@@ -5,6 +5,7 @@ import crypto from 'node:crypto'
 import { promisify } from 'node:util'
 import zlib from 'node:zlib'
 import { WebhookConfig } from '../../schemas/destinations/webhook.js'
+import { jsonPath } from '../validation.js'
 import type { DestinationKind } from './destination-kind.js'
 import { eventObjectJson, httpFailure } from './wire.js'
 
@@ -22,7 +23,8 @@ export const webhookKind: DestinationKind<WebhookConfig> = {
     const headers = (config as WebhookConfig).headers ?? {}
     return Object.keys(headers)
       .filter((name) => RESERVED_HEADERS.includes(name.toLowerCase()))
-      .map((name) => ({ path: `$.headers.${name}`, message: 'is set by the delivery itself and cannot be configured' }))
+      // jsonPath quotes a name such as Content-Type, as every other issue path into the body does.
+      .map((name) => ({ path: jsonPath('$', ['headers', name]), message: 'is set by the delivery itself and cannot be configured' }))
   },
   async createSender(config, ctx) {
     return {

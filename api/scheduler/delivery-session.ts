@@ -50,9 +50,15 @@ export interface DeliveryDeps {
   logger: Logger
   leaseMs: number
   tuning: DeliveryTuning
+  /**
+   * Whether destinations wait that this replica has no free slot for. A session holds its
+   * destination for as long as it runs, so without this the destinations beyond
+   * OPENC2C_MAX_CONCURRENT_DELIVERIES would never be claimed; an idle session gives its lease back instead.
+   */
+  othersWaiting?: () => Promise<boolean>
 }
 
-export type DeliveryOutcome = 'stopped' | 'lease_lost' | 'paused' | 'changed' | 'gone' | 'disabled'
+export type DeliveryOutcome = 'stopped' | 'lease_lost' | 'paused' | 'changed' | 'gone' | 'disabled' | 'yielded'
 
 /** Config changes are looked for at most this often (one small query). */
 const VERSION_CHECK_MS = 500
@@ -82,6 +88,8 @@ export async function runDeliverySession(claim: Claim, deps: DeliveryDeps, stopS
     const session = new DeliverySession(claim, deps, destination, controller.signal, logger)
     const outcome = await session.run(() => failures, (n) => (failures = n))
     if (outcome === 'paused') await release({ blocked: true, configVersion: destination.version })
+    // Due at once: the destinations that waited longer are claimed first, and this one takes its turn after them.
+    else if (outcome === 'yielded') await release({ nextRunAt: new Date(), configVersion: destination.version })
     else if (outcome !== 'lease_lost' && outcome !== 'gone') await release({ configVersion: destination.version })
     return outcome
   } catch (err) {
@@ -146,7 +154,13 @@ class DeliverySession {
     for (;;) {
       if (this.signal.aborted) return this.#abortOutcome()
       try {
-        if (!this.#sender) this.#sender = await kind.createSender(config, { destinationId: this.destination.id, http, signal: this.signal, logger: this.logger, kindState: await this.deps.delivery.kindState(this.destination.id) })
+        if (!this.#sender) {
+          this.#sender = await kind.createSender(config, { destinationId: this.destination.id, http, signal: this.signal, logger: this.logger, kindState: await this.deps.delivery.kindState(this.destination.id) })
+          // What a kind chose when it started (the Splunk channel) is saved before anything is sent
+          // under it: acknowledgements stored later are asked about on that channel after a restart.
+          const initialState = this.#sender.kindState?.()
+          if (initialState !== undefined) await this.deps.delivery.saveKindState(this.claim, initialState)
+        }
         if (await this.#configChanged()) return 'changed'
         this.#lingerWaitMs = undefined
         await this.#settleCommits()
@@ -161,7 +175,10 @@ class DeliverySession {
           setFailures(0)
           await this.#setState({ state: 'Delivering' })
         }
-        if (!worked) await sleep(Math.min(this.#lingerWaitMs ?? tuning.pollMs, tuning.pollMs), this.signal)
+        if (!worked) {
+          if (this.deps.othersWaiting && (await this.deps.othersWaiting())) return 'yielded'
+          await sleep(Math.min(this.#lingerWaitMs ?? tuning.pollMs, tuning.pollMs), this.signal)
+        }
       } catch (err) {
         if (this.signal.aborted) return this.#abortOutcome()
         if (err instanceof LeaseLostError) return 'lease_lost'

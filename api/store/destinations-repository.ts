@@ -202,6 +202,21 @@ export class DestinationsRepository {
     })
   }
 
+  /**
+   * Whether a destination has been due for at least `waitedMs` (or was asked to run), held by no one.
+   * A destination given back just now does not count yet, so idle sessions do not hand their
+   * leases round and round between them.
+   */
+  async anyWaiting(waitedMs: number): Promise<boolean> {
+    const result = await sql<{ waiting: boolean }>`
+      select exists (
+        select 1 from destination_leases
+        where not blocked and (lease_expires_at is null or lease_expires_at < now())
+          and (next_run_at <= now() - ${waitedMs} * interval '1 millisecond' or run_requested)
+      ) as waiting`.execute(this.db)
+    return Boolean(result.rows[0]?.waiting)
+  }
+
   /** The config version a delivery should compare against, without reading the whole row. */
   async version(id: number): Promise<number | undefined> {
     const row = await this.db.selectFrom('destinations').select('version').where('id', '=', id).executeTakeFirst()
