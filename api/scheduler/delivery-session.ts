@@ -142,7 +142,15 @@ class DeliverySession {
     for (;;) {
       if (this.signal.aborted) return this.#abortOutcome()
       try {
-        if (!this.#sender) this.#sender = await kind.createSender(config, { destinationId: this.destination.id, http, signal: this.signal, logger: this.logger, kindState: await this.deps.delivery.kindState(this.destination.id) })
+        if (!this.#sender) {
+          const sender = await kind.createSender(config, { destinationId: this.destination.id, http, signal: this.signal, logger: this.logger, kindState: await this.deps.delivery.kindState(this.destination.id) })
+          // What a new sender chose (the Splunk channel its ack ids belong to) is stored before any
+          // request uses it: batches awaiting acknowledgement are committed without a commitBatch,
+          // and a restart must ask about them on the same channel, not resend them.
+          const chosen = sender.kindState?.()
+          if (chosen !== undefined) await this.deps.delivery.saveKindState(this.claim, chosen)
+          this.#sender = sender
+        }
         if (await this.#configChanged()) return 'changed'
         this.#lingerWaitMs = undefined
         let worked = false
