@@ -167,6 +167,10 @@ class DeliverySession {
       } catch (err) {
         if (this.signal.aborted) return this.#abortOutcome()
         if (err instanceof LeaseLostError) return 'lease_lost'
+        // The sender may be ahead of what the database holds: the file kind counts a batch as
+        // written before its commit, which may fail, and a failed write may leave a tail. The next
+        // attempt starts from a new sender built from the stored state (the file cut back to it).
+        this.#sender = undefined
         const failure = classify(err)
         if (failure.class_ === 'config') {
           this.logger.warn({ errorCode: failure.code, err: failure.message }, 'the receiver refused our configuration; delivery pauses until the destination is updated or restarted')
