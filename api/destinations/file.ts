@@ -41,7 +41,7 @@ export const fileKind: DestinationKind<FileConfig> = {
     }
     let state: FileState = { partial: null, bytes: 0, openedAt: 0, ...((ctx.kindState as Partial<FileState> | undefined) ?? {}) }
     let changed = false
-    state = await recover(dir, state, ctx.destinationId)
+    state = await recover(dir, ctx.destinationId, state)
 
     const finalName = (partial: string) => partial.replace(/^\./, '').replace(/\.partial$/, '')
 
@@ -102,13 +102,14 @@ export const fileKind: DestinationKind<FileConfig> = {
 /**
  * The state after a crash: the partial cut back to its committed length, or, when it is gone and its
  * final name exists, the rotation it was in the middle of taken as done. Another partial of this
- * destination was opened and never committed (the crash came before its first batch counted): its
- * events are sent again, so it goes.
+ * destination was opened and written to, but the state naming it was never committed: none of its
+ * batches counted, they are sent again, so it goes.
  */
-async function recover(dir: string, state: FileState, destinationId: number): Promise<FileState> {
-  for (const name of await fs.readdir(dir)) {
-    if (name !== state.partial && name.startsWith(`.openc2c-${destinationId}-`) && name.endsWith('.partial')) await fs.rm(path.join(dir, name), { force: true })
-  }
+async function recover(dir: string, destinationId: number, state: FileState): Promise<FileState> {
+  const prefix = `.openc2c-${destinationId}-`
+  const orphans = (await fs.readdir(dir)).filter((name) => name.startsWith(prefix) && name.endsWith('.ndjson.partial') && name !== state.partial)
+  for (const name of orphans) await fs.rm(path.join(dir, name), { force: true })
+  if (orphans.length > 0) await fsyncDir(dir)
   if (!state.partial) return state
   const file = path.join(dir, state.partial)
   const stat = await fs.stat(file).catch(() => undefined)

@@ -155,11 +155,13 @@ class DeliverySession {
       if (this.signal.aborted) return this.#abortOutcome()
       try {
         if (!this.#sender) {
-          this.#sender = await kind.createSender(config, { destinationId: this.destination.id, http, signal: this.signal, logger: this.logger, kindState: await this.deps.delivery.kindState(this.destination.id) })
-          // What a kind chose when it started (the Splunk channel) is saved before anything is sent
-          // under it: acknowledgements stored later are asked about on that channel after a restart.
-          const initialState = this.#sender.kindState?.()
-          if (initialState !== undefined) await this.deps.delivery.saveKindState(this.claim, initialState)
+          const sender = await kind.createSender(config, { destinationId: this.destination.id, http, signal: this.signal, logger: this.logger, kindState: await this.deps.delivery.kindState(this.destination.id) })
+          // What a new sender chose (the Splunk channel its ack ids belong to) is stored before any
+          // request uses it: batches awaiting acknowledgement are committed without a commitBatch,
+          // and a restart must ask about them on the same channel, not resend them.
+          const chosen = sender.kindState?.()
+          if (chosen !== undefined) await this.deps.delivery.saveKindState(this.claim, chosen)
+          this.#sender = sender
         }
         if (await this.#configChanged()) return 'changed'
         this.#lingerWaitMs = undefined
@@ -182,6 +184,10 @@ class DeliverySession {
       } catch (err) {
         if (this.signal.aborted) return this.#abortOutcome()
         if (err instanceof LeaseLostError) return 'lease_lost'
+        // The sender may be ahead of what the database holds: the file kind counts a batch as
+        // written before its commit, which may fail, and a failed write may leave a tail. The next
+        // attempt starts from a new sender built from the stored state (the file cut back to it).
+        this.#sender = undefined
         const failure = classify(err)
         if (failure.class_ === 'config') {
           this.logger.warn({ errorCode: failure.code, err: failure.message }, 'the receiver refused our configuration; delivery pauses until the destination is updated or restarted')

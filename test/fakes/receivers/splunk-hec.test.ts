@@ -98,6 +98,18 @@ describe('event endpoint', () => {
     expect(hec.acceptedEvents().map((e) => e.id)).toEqual(['ok-0', 'ok-1'])
   })
 
+  it('refuses the events refuseEvents names, as many times as asked', async () => {
+    await start()
+    hec.refuseEvents(['ok-1'], { times: 2 })
+    const list = events('ok', 3)
+    for (let i = 0; i < 2; i++) {
+      const res = await post(batch(list))
+      expect([res.status, res.json]).toEqual([400, { text: 'Invalid data format', code: 6, 'invalid-event-number': 1 }])
+    }
+    expect((await post(batch(list))).status).toBe(200)
+    expect(hec.acceptedEvents().map((e) => e.id)).toEqual(['ok-0', 'ok-0', 'ok-0', 'ok-1', 'ok-2'])
+  })
+
   it('refuses an index the token may not write to (400 code 7)', async () => {
     await start({ allowedIndexes: ['compliance'] })
     expect((await post(hecEnvelope({ id: 'a' }, { index: 'compliance' }))).status).toBe(200)

@@ -87,6 +87,7 @@ export class FakeSplunkHec extends FakeReceiver<HecRoute> {
   private readonly eventId: EventIdReader<HecEnvelope>
   private readonly now: () => number
   private tokenDisabled = false
+  private readonly refusing = new Map<string, number>()
   private health: HecHealth = 'healthy'
 
   constructor(opts: FakeSplunkHecOptions = {}) {
@@ -133,6 +134,16 @@ export class FakeSplunkHec extends FakeReceiver<HecRoute> {
    */
   ackLostNext(count = 1, opts: { indexed?: boolean } = {}): void {
     this.ledger.planNext({ kind: 'lost', indexed: opts.indexed ?? false }, count)
+  }
+
+  /**
+   * The next `times` envelopes carrying an event with one of these ids are refused as Splunk refuses an
+   * invalid envelope: 400 code 6 with `invalid-event-number`, the envelopes before it kept, the rest not read.
+   */
+  refuseEvents(ids: Iterable<string>, opts: { times?: number } = {}): void {
+    const times = opts.times ?? 1
+    if (!Number.isInteger(times) || times < 1) throw new Error(`times must be a whole number ≥ 1, got ${times}`)
+    for (const id of ids) this.refusing.set(id, times)
   }
 
   protected match(ex: Exchange): HecRoute | undefined {
@@ -191,7 +202,7 @@ export class FakeSplunkHec extends FakeReceiver<HecRoute> {
     let failure: { at: number; answer: HecAnswer; why: string } | undefined
     for (const [position, piece] of split.objects.entries()) {
       const parsed = parseObject(piece)
-      const problem = parsed === undefined ? ([HEC.invalidDataFormat, 'not a JSON object'] as const) : this.envelopeProblem(parsed)
+      const problem = parsed === undefined ? ([HEC.invalidDataFormat, 'not a JSON object'] as const) : (this.envelopeProblem(parsed) ?? this.refusal(parsed))
       if (problem) {
         failure = { at: position, answer: problem[0], why: problem[1] }
         break
@@ -245,6 +256,16 @@ export class FakeSplunkHec extends FakeReceiver<HecRoute> {
       }
     }
     return undefined
+  }
+
+  /** An envelope refuseEvents names, while it has refusals left. */
+  private refusal(envelope: HecEnvelope): readonly [HecAnswer, string] | undefined {
+    const id = this.eventId(envelope.event, envelope)
+    const left = id === undefined ? undefined : this.refusing.get(id)
+    if (id === undefined || left === undefined) return undefined
+    if (left <= 1) this.refusing.delete(id)
+    else this.refusing.set(id, left - 1)
+    return [HEC.invalidDataFormat, `event ${id} refused (refuseEvents)`]
   }
 
   /** What openc2c's contract asks beyond Splunk's checks; breaches become violations, the answer stays Splunk's. */
