@@ -86,6 +86,9 @@ export const fileKind: DestinationKind<FileConfig> = {
           if (created) await fsyncDir(dir)
         } catch (err) {
           const code = (err as NodeJS.ErrnoException).code ?? 'io'
+          // A write that failed part way (a full disk) must not leave a torn line for the next attempt
+          // to append to: the file goes back to what was written before this batch.
+          await fs.truncate(file, state.bytes).catch(() => {})
           // A full disk or a directory gone away is retried; the committed part of the file is kept.
           throw new DeliveryError(code === 'EACCES' || code === 'EROFS' ? 'config' : 'retry', `file.${code}`, `writing ${file}: ${(err as Error).message}`)
         } finally {

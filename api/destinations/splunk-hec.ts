@@ -63,9 +63,12 @@ export const splunkHecKind: DestinationKind<SplunkHecConfig> = {
         const answer = parseAnswer(text)
         if (res.status === 400 && typeof answer?.['invalid-event-number'] === 'number') {
           // Splunk took the envelopes before the bad one, refused that one, and did not look at the rest.
+          // With indexer acknowledgement nothing counts without an ack, and a 400 carries no ack id:
+          // the envelopes before the bad one are sent again too, and count once acknowledged.
           const bad = answer['invalid-event-number']
           const reason = `event refused: ${answer.text ?? text.slice(0, 200)} (code ${answer.code})`
-          const items: ItemAnswer[] = batch.events.map((_, i) => (i < bad ? { ok: true } : i === bad ? { ok: false, retry: false, reason } : { ok: false, retry: true, reason: 'after a refused event' }))
+          const before: ItemAnswer = config.indexerAck ? { ok: false, retry: true, reason: 'sent again for an acknowledgement' } : { ok: true }
+          const items: ItemAnswer[] = batch.events.map((_, i) => (i < bad ? before : i === bad ? { ok: false, retry: false, reason } : { ok: false, retry: true, reason: 'after a refused event' }))
           return { kind: 'answered', items }
         }
         if (res.status !== 200) throw httpFailure('event', res, text)

@@ -64,6 +64,15 @@ export type DeliveryOutcome = 'stopped' | 'lease_lost' | 'paused' | 'changed' | 
 const VERSION_CHECK_MS = 500
 /** Batches of one source sent in a row before the next source's turn: 8 × 1 MiB by default. */
 const BURST = 8
+/** During a backoff, a restart or an update is looked for this often. */
+const WAKE_CHECK_MS = 250
+
+/** The destination was updated: the session ends, and the new config is claimed at once. */
+class ConfigChanged extends Error {}
+
+function isRetryable(err: unknown): boolean {
+  return err instanceof RetryableError || (err instanceof DeliveryError && err.class_ === 'retry')
+}
 
 export async function runDeliverySession(claim: Claim, deps: DeliveryDeps, stopSignal: AbortSignal): Promise<DeliveryOutcome> {
   const logger = deps.logger.child({ destinationId: claim.id, generation: claim.generation })
@@ -72,10 +81,11 @@ export async function runDeliverySession(claim: Claim, deps: DeliveryDeps, stopS
   stopSignal.addEventListener('abort', onStop, { once: true })
   if (stopSignal.aborted) onStop()
   const stopRenewing = keepLease(deps.leases, claim, deps.leaseMs, controller, logger)
-  let failures = claim.consecutiveFailures
+  let session: DeliverySession | undefined
+  const failures = () => session?.failures ?? claim.consecutiveFailures
   const release = (outcome: { nextRunAt?: Date; blocked?: boolean; configVersion?: number }) =>
     deps.leases
-      .release(claim, { nextRunAt: outcome.nextRunAt ?? new Date(), blocked: outcome.blocked ?? false, consecutiveFailures: failures, ...(outcome.configVersion !== undefined ? { configVersion: outcome.configVersion } : {}) })
+      .release(claim, { nextRunAt: outcome.nextRunAt ?? new Date(), blocked: outcome.blocked ?? false, consecutiveFailures: failures(), ...(outcome.configVersion !== undefined ? { configVersion: outcome.configVersion } : {}) })
       .catch((err) => logger.warn({ err }, 'could not release the destination; its lease will expire'))
   try {
     const destination = await deps.destinations.get(claim.id)
@@ -85,8 +95,8 @@ export async function runDeliverySession(claim: Claim, deps: DeliveryDeps, stopS
       await release({ blocked: true, configVersion: destination.version })
       return 'disabled'
     }
-    const session = new DeliverySession(claim, deps, destination, controller.signal, logger)
-    const outcome = await session.run(() => failures, (n) => (failures = n))
+    session = new DeliverySession(claim, deps, destination, controller.signal, logger)
+    const outcome = await session.run()
     if (outcome === 'paused') await release({ blocked: true, configVersion: destination.version })
     // Due at once: the destinations that waited longer are claimed first, and this one takes its turn after them.
     else if (outcome === 'yielded') await release({ nextRunAt: new Date(), configVersion: destination.version })
@@ -95,7 +105,7 @@ export async function runDeliverySession(claim: Claim, deps: DeliveryDeps, stopS
   } catch (err) {
     if (err instanceof LeaseLostError || controller.signal.reason instanceof LeaseLostError) return 'lease_lost'
     logger.error({ err }, 'delivery stopped on an internal error')
-    await release({ nextRunAt: new Date(Date.now() + backoffMs(failures + 1, deps.tuning.retry.baseMs, deps.tuning.retry.capMs)) })
+    await release({ nextRunAt: new Date(Date.now() + backoffMs(failures() + 1, deps.tuning.retry.baseMs, deps.tuning.retry.capMs)) })
     return 'stopped'
   } finally {
     stopRenewing()
@@ -110,6 +120,7 @@ class DeliverySession {
   #sender: Sender | undefined
   #state: DestinationState['state'] | undefined
   #nextSource = 0
+  #failures: number
   /** Commits of sent batches, in order (see #queueCommit). */
   #commits: Promise<void> = Promise.resolve()
   #lastAckPoll = 0
@@ -128,6 +139,7 @@ class DeliverySession {
     private readonly logger: Logger,
   ) {
     this.#kind = findDestinationKind(destination.type)
+    this.#failures = claim.consecutiveFailures
     this.#selection = eventSelection(destination.filter, deps.sourceTypes)
     this.#labels = { destination_id: String(destination.id), destination: destination.name, type: destination.type }
     const { tuning } = deps
@@ -135,7 +147,12 @@ class DeliverySession {
     this.#maxBytes = Math.min(tuning.maxBytes, this.#kind?.limits?.maxBytes ?? Infinity)
   }
 
-  async run(getFailures: () => number, setFailures: (n: number) => void): Promise<DeliveryOutcome> {
+  /** Consecutive failures so far, for the lease row when the session ends. */
+  get failures(): number {
+    return this.#failures
+  }
+
+  async run(): Promise<DeliveryOutcome> {
     const kind = this.#kind
     if (!kind) {
       await this.#setState({ state: 'Error', errorType: 'FirstPartyGeneric', errorCode: 'destination.type.unknown', errorInfo: `this replica cannot deliver to destinations of type ${JSON.stringify(this.destination.type)}` })
@@ -173,8 +190,8 @@ class DeliverySession {
         await this.#settleCommits()
         const kindState = await this.#sender.tick?.()
         if (kindState !== undefined) await this.deps.delivery.saveKindState(this.claim, kindState)
-        if (getFailures() > 0 || this.#state !== 'Delivering') {
-          setFailures(0)
+        if (this.#failures > 0 || this.#state !== 'Delivering') {
+          this.#failures = 0
           await this.#setState({ state: 'Delivering' })
         }
         if (!worked) {
@@ -183,7 +200,12 @@ class DeliverySession {
         }
       } catch (err) {
         if (this.signal.aborted) return this.#abortOutcome()
-        if (err instanceof LeaseLostError) return 'lease_lost'
+        // Commits still running belong to batches sent before the failure: let them land (or fail)
+        // before anything is read or rebuilt from the database again.
+        const commitError = await this.#commits.then(() => undefined, (e: unknown) => e)
+        this.#commits = Promise.resolve()
+        if (err instanceof LeaseLostError || commitError instanceof LeaseLostError) return 'lease_lost'
+        if (err instanceof ConfigChanged) return 'changed'
         // The sender may be ahead of what the database holds: the file kind counts a batch as
         // written before its commit, which may fail, and a failed write may leave a tail. The next
         // attempt starts from a new sender built from the stored state (the file cut back to it).
@@ -194,16 +216,12 @@ class DeliverySession {
           await this.#setState({ state: 'Error', errorType: 'DestinationConfig', errorCode: failure.code, errorInfo: failure.message })
           return 'paused'
         }
-        const failures = await this.deps.delivery.recordFailure(this.claim)
-        setFailures(failures)
-        if (failure.internal) this.logger.error({ err }, 'delivery failed on an internal error; retrying')
-        else this.logger.warn({ errorCode: failure.code, err: failure.message, failures }, 'delivery failed; retrying')
-        await this.#setState({ state: 'Error', errorType: failure.internal ? 'FirstPartyGeneric' : 'DestinationGeneric', errorCode: failure.code, errorInfo: failure.message })
-        const waitMs = failure.retryAfterMs !== undefined ? Math.min(failure.retryAfterMs, tuning.retry.maxRetryAfterMs) : backoffMs(failures, tuning.retry.baseMs, tuning.retry.capMs)
         try {
-          await sleep(waitMs, this.signal)
-        } catch {
-          return this.#abortOutcome()
+          await this.#failed(err)
+        } catch (waitError) {
+          if (this.signal.aborted) return this.#abortOutcome()
+          if (waitError instanceof ConfigChanged) return 'changed'
+          throw waitError
         }
       }
     }
@@ -300,16 +318,17 @@ class DeliverySession {
   }
 
   /**
-   * Sends until every event is answered for good: delivered, or refused (a dead letter). Events the
-   * receiver asks to get again are sent again, alone, after a backoff. Then the cursor moves.
+   * Sends until every event is answered for good: delivered, or refused (a dead letter). A request
+   * that fails as a whole and is worth another attempt is sent again as it was, under the same batch
+   * id, after a backoff; events the receiver asks to get again are sent again alone. Then the cursor
+   * moves, in a commit queued behind the ones before it.
    */
   async #send(sourceId: number, events: OutgoingEvent[], toSeq: number, acknowledged: boolean): Promise<void> {
     const deadLetters: DeadLetterToStore[] = []
     let delivered = 0
     let pending = this.#tooLargeForReceiver(events, deadLetters)
     const batchId = `${this.destination.id}-${sourceId}-${events[0]?.seq ?? toSeq}-${toSeq}`
-    for (let attempt = 0; pending.length > 0; attempt++) {
-      if (attempt > 0) await this.#retryWait(attempt)
+    while (pending.length > 0) {
       let answers: ItemAnswer[]
       try {
         const result = await this.#timed(() => this.#sender!.send({ destinationId: this.destination.id, batchId, events: pending }))
@@ -323,6 +342,10 @@ class DeliverySession {
         }
         answers = result.items ?? pending.map(() => ({ ok: true }))
       } catch (err) {
+        if (isRetryable(err)) {
+          await this.#failed(err)
+          continue
+        }
         if (!(err instanceof DeliveryError)) throw err
         if (err.class_ === 'refused') {
           for (const e of pending) deadLetters.push({ eventId: e.id, seq: e.seq, reason: err.message })
@@ -336,7 +359,6 @@ class DeliverySession {
           const half = pending.slice(0, this.#maxEvents)
           await this.#send(sourceId, half, half.at(-1)!.seq, acknowledged)
           pending = pending.slice(this.#maxEvents)
-          attempt = -1
           continue
         }
         if (err.class_ === 'too_large') {
@@ -352,13 +374,12 @@ class DeliverySession {
         else if (answer.retry) retry.push(event)
         else deadLetters.push({ eventId: event.id, seq: event.seq, reason: answer.reason })
       })
-      if (retry.length > 0) {
-        const reason = answers.find((a) => !a.ok && a.retry) as { reason: string }
-        this.logger.warn({ retry: retry.length, of: pending.length, reason: reason.reason }, 'the receiver asked for some events again')
-        await this.deps.delivery.recordFailure(this.claim)
-        await this.#setState({ state: 'Error', errorType: 'DestinationGeneric', errorCode: 'items.retry', errorInfo: `${retry.length} of ${pending.length} events: ${reason.reason}` })
-      }
       pending = retry
+      if (retry.length > 0) {
+        const reason = (answers.find((a) => !a.ok && a.retry) as { reason: string }).reason
+        this.logger.warn({ retry: retry.length, of: answers.length, reason }, 'the receiver asked for some events again')
+        await this.#failed(new DeliveryError('retry', 'items.retry', `${retry.length} of ${answers.length} events: ${reason}`))
+      }
     }
     const kindState = this.#sender!.kindState?.()
     this.#queueCommit(async () => {
@@ -366,6 +387,31 @@ class DeliverySession {
       this.deps.metrics.destinationEventsDelivered.inc(this.#labels, delivered)
       this.#recordDeadLetters(deadLetters.length)
     })
+  }
+
+  /**
+   * A failure worth another attempt: counted, shown in the state, then a capped exponential backoff
+   * (or the receiver's Retry-After). A restart or an update of the destination ends the wait early.
+   */
+  async #failed(err: unknown): Promise<void> {
+    const failure = classify(err)
+    const failures = await this.deps.delivery.recordFailure(this.claim)
+    this.#failures = failures
+    if (failure.internal) this.logger.error({ err }, 'delivery failed on an internal error; retrying')
+    else this.logger.warn({ errorCode: failure.code, err: failure.message, failures }, 'delivery failed; retrying')
+    await this.#setState({ state: 'Error', errorType: failure.internal ? 'FirstPartyGeneric' : 'DestinationGeneric', errorCode: failure.code, errorInfo: failure.message })
+    const { retry } = this.deps.tuning
+    const waitMs = failure.retryAfterMs !== undefined ? Math.min(failure.retryAfterMs, retry.maxRetryAfterMs) : backoffMs(failures, retry.baseMs, retry.capMs)
+    const until = Date.now() + waitMs
+    while (Date.now() < until) {
+      await sleep(Math.min(WAKE_CHECK_MS, until - Date.now()), this.signal)
+      if (await this.deps.destinations.takeRestartRequest(this.destination.id)) {
+        this.logger.info('restarted: retrying at once')
+        return
+      }
+      this.#lastVersionCheck = 0
+      if (await this.#configChanged()) throw new ConfigChanged()
+    }
   }
 
   /** Events larger than the receiver takes in one request can never be sent: dead letters at once. */
@@ -382,11 +428,6 @@ class DeliverySession {
 
   #recordDeadLetters(n: number): void {
     if (n > 0) this.deps.metrics.destinationDeadLetters.inc(this.#labels, n)
-  }
-
-  async #retryWait(attempt: number): Promise<void> {
-    const { retry } = this.deps.tuning
-    await sleep(backoffMs(attempt, retry.baseMs, retry.capMs), this.signal)
   }
 
   async #timed<T extends { kind: string }>(call: () => Promise<T>): Promise<T> {
@@ -450,14 +491,17 @@ class DeliverySession {
     const refused: { event: ReplayEvent; reason: string }[] = events.filter((e) => e.raw === '').map((event) => ({ event, reason: 'the event is no longer stored (retention)' }))
     let pending = events.filter((e) => e.raw !== '')
     const delivered: ReplayEvent[] = []
-    for (let attempt = 0; pending.length > 0; attempt++) {
-      if (attempt > 0) await this.#retryWait(attempt)
+    while (pending.length > 0) {
       const batchId = `${this.destination.id}-replay-${replay.id}-${pending[0]!.seq}`
       let answers: ItemAnswer[]
       try {
         const result = await this.#timed(() => this.#sender!.send({ destinationId: this.destination.id, batchId, events: pending }))
         answers = result.kind === 'awaiting-ack' ? await this.#awaitAck(result.ackId, pending.length) : (result.items ?? pending.map(() => ({ ok: true })))
       } catch (err) {
+        if (isRetryable(err)) {
+          await this.#failed(err)
+          continue
+        }
         if (err instanceof DeliveryError && (err.class_ === 'refused' || err.class_ === 'too_large')) {
           for (const event of pending) refused.push({ event, reason: err.message })
           break
@@ -472,6 +516,7 @@ class DeliverySession {
         else refused.push({ event, reason: answer.reason })
       })
       pending = retry
+      if (retry.length > 0) await this.#failed(new DeliveryError('retry', 'items.retry', `${retry.length} of ${answers.length} replayed events were asked for again`))
     }
     await deadLetters.commitReplay(this.claim, replay, { delivered, refused, finished: false })
     this.deps.metrics.destinationEventsDelivered.inc(this.#labels, delivered.length)

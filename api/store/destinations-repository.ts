@@ -23,7 +23,7 @@ export interface DestinationRecord extends DestinationValues {
   id: number
   version: number
   state: DestinationState
-  /** With startFrom "now": events up to this seq existed at creation and are not sent. */
+  /** Where a source's cursor starts when the destination has none for it (0: its first event). */
   startSeq: number
   lastSuccessAt: string | null
   eventsDelivered: number
@@ -104,22 +104,27 @@ export class DestinationsRepository {
   }
 
   /**
-   * Inserts the destination and its lease row in one statement (atomic without BEGIN/COMMIT). With
-   * startFrom "now" the current highest event seq is remembered: what is stored already is not sent.
-   * A disabled destination's lease row is blocked, so no replica claims it.
+   * Inserts the destination, its lease row and, with startFrom "now", a cursor at each source's
+   * newest stored event, in one statement (atomic without BEGIN/COMMIT, one snapshot). Per source:
+   * a source's events commit in seq order, so everything it commits later lies above its cursor,
+   * whereas one global seq would pass over events a run had written but not yet committed. A
+   * disabled destination's lease row is blocked, so no replica claims it.
    */
   async create(values: DestinationValues): Promise<DestinationRecord> {
     try {
       const created = await sql<{ id: number }>`
         with d as (
-          insert into destinations (name, type, enabled, config, secrets, filter, start_from, start_seq, state)
+          insert into destinations (name, type, enabled, config, secrets, filter, start_from, state)
           values (${values.name}, ${values.type}, ${values.enabled}, ${JSON.stringify(values.config)}, ${values.secrets},
-                  ${JSON.stringify(values.filter)}, ${values.startFrom},
-                  ${values.startFrom === 'now' ? sql`(select coalesce(max(seq), 0) from events)` : sql`0`},
-                  ${values.enabled ? 'Pending' : 'Disabled'})
+                  ${JSON.stringify(values.filter)}, ${values.startFrom}, ${values.enabled ? 'Pending' : 'Disabled'})
           returning id
         ), l as (
           insert into destination_leases (destination_id, blocked) select id, ${!values.enabled} from d returning destination_id
+        ), c as (
+          insert into destination_cursors (destination_id, source_id, delivered_seq)
+          select d.id, s.id, coalesce((select max(e.seq) from events e where e.source_id = s.id), 0)
+          from d cross join sources s where ${values.startFrom === 'now'}
+          returning 1
         )
         select id from d`.execute(this.db)
       return (await this.get(Number(created.rows[0]!.id)))!
@@ -215,6 +220,13 @@ export class DestinationsRepository {
           and (next_run_at <= now() - ${waitedMs} * interval '1 millisecond' or run_requested)
       ) as waiting`.execute(this.db)
     return Boolean(result.rows[0]?.waiting)
+  }
+
+  /** Takes a restart asked for while the destination was being delivered (the delivery retries at once). */
+  async takeRestartRequest(id: number): Promise<boolean> {
+    const result = await sql`
+      update destination_leases set run_requested = false where destination_id = ${id} and run_requested returning 1`.execute(this.db)
+    return result.rows.length > 0
   }
 
   /** The config version a delivery should compare against, without reading the whole row. */

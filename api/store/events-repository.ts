@@ -158,15 +158,27 @@ export class EventsRepository {
     return { events, quarantined: Number(quarantined.rows[0]?.n ?? 0), runs: Number(runs.numAffectedRows ?? 0n) }
   }
 
-  /** Per enabled destination: events past the retention period kept only because it has not delivered them. */
+  /**
+   * Per enabled destination: events past the retention period kept only because of it, not yet
+   * delivered (above its cursor) or held as its dead letters.
+   */
   async heldByDestinations(retentionDays: number): Promise<Map<number, number>> {
+    const cutoff = sql`now() - ${retentionDays} * interval '1 day'`
     const result = await sql<{ id: number; n: number }>`
-      select d.id, count(e.seq) as n
-      from destinations d ${matchingSources}
-      left join destination_cursors c on c.destination_id = d.id and c.source_id = s.id
-      join events e on e.source_id = s.id and e.seq > coalesce(c.delivered_seq, d.start_seq)
-                   and e.received_at < now() - ${retentionDays} * interval '1 day'
-      where d.enabled group by d.id`.execute(this.db)
+      select id, sum(n) as n from (
+        select d.id, count(e.seq) as n
+        from destinations d ${matchingSources}
+        left join destination_cursors c on c.destination_id = d.id and c.source_id = s.id
+        join events e on e.source_id = s.id and e.seq > coalesce(c.delivered_seq, d.start_seq) and e.received_at < ${cutoff}
+        where d.enabled group by d.id
+        union all
+        select d.id, count(e.seq) as n
+        from destinations d join dead_letters l on l.destination_id = d.id
+        join events e on e.source_id = l.source_id and e.event_id = l.event_id and e.received_at < ${cutoff}
+        left join destination_cursors c on c.destination_id = d.id and c.source_id = e.source_id
+        where d.enabled and e.seq <= coalesce(c.delivered_seq, d.start_seq)
+        group by d.id
+      ) held group by id`.execute(this.db)
     return new Map(result.rows.map((r) => [Number(r.id), Number(r.n)]))
   }
 }

@@ -57,6 +57,7 @@ export async function startTestService(env: Record<string, string> = {}, options
   await service.app.ready()
   // As service.start() does, without listening: tests reach the app through inject().
   service.scheduler?.start()
+  service.deliveries?.start()
   service.retention?.start()
   const authorization = `Basic ${Buffer.from(`${accessId}:${accessKey}`).toString('base64')}`
   return {

@@ -27,7 +27,7 @@ export const errorsPlugin = fp(async function errorsPlugin(app: FastifyInstance)
   })
 
   app.setErrorHandler((error: FastifyError | ApiError, request, reply) => {
-    const apiError = toApiError(error, request.method)
+    const apiError = toApiError(error, request.method, request.routeOptions.url ?? request.url)
     if (apiError.status >= 500) request.log.error({ err: error }, 'request failed')
     else request.log.info({ code: apiError.code, status: apiError.status }, 'request rejected')
     if (apiError.headers) void reply.headers(apiError.headers)
@@ -104,14 +104,19 @@ export function unstorableText(body: unknown): ValidationIssue[] {
   return issues
 }
 
-function toApiError(error: FastifyError | ApiError, method: string): ApiError {
+/** Validation codes name the resource family, as Sumo's do: `collectors.…`, and `destinations.…` for the extension. */
+function family(route: string): string {
+  return /^(\/api)?\/v1\/destinations(\/|$)/.test(route) ? 'destinations' : 'collectors'
+}
+
+function toApiError(error: FastifyError | ApiError, method: string, route: string): ApiError {
   if (error instanceof ApiError) return error
   const fe = error as FastifyError & { validation?: Parameters<typeof formatAjvErrors>[0]; validationContext?: string }
   if (fe.validation) {
     const part = fe.validationContext ?? 'body'
     const root = part === 'body' ? '$' : part === 'querystring' ? 'query' : part === 'params' ? 'path' : part
     const issues = formatAjvErrors(fe.validation, root)
-    return Errors.validation(part === 'body' ? 'collectors.validation.body.invalid' : `collectors.validation.${part}.invalid`, issues)
+    return Errors.validation(`${family(route)}.validation.${part}.invalid`, issues)
   }
   switch (fe.code) {
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':

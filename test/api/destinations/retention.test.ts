@@ -78,5 +78,6 @@ describe('retention waits for delivery', () => {
     await c.t.service.retention!.prune()
     const left = await c.t.service.database.db.selectFrom('events').select('event_id').where('source_id', '=', sourceId).execute()
     expect(left.map((r) => r.event_id)).toEqual([refused])
+    expect(await metricsText(c)).toMatch(new RegExp(`openc2c_retention_held_events\\{destination_id="${id}",destination="es"\\} 1`))
   })
 })

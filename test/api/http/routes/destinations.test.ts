@@ -145,7 +145,7 @@ describe('destinations resource (scheduler off)', () => {
       const { destination } = await create()
       const get = (await t.request('GET', `/v1/destinations/${destination.id}`)).json().destination
       expect(get.state).toEqual({ state: 'Pending' })
-      expect(get.delivery).toEqual({ lastSuccessAt: null, lagEvents: 0, lagSeconds: 0, consecutiveFailures: 0, deadLetters: 0, delivering: false })
+      expect(get.delivery).toEqual({ lastSuccessAt: null, eventsDelivered: 0, lagEvents: 0, lagSeconds: 0, consecutiveFailures: 0, deadLetters: 0, delivering: false })
       const disabled = await create({ enabled: false })
       expect(disabled.destination.state).toEqual({ state: 'Disabled' })
       expect(disabled.destination.enabled).toBe(false)
