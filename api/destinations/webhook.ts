@@ -30,7 +30,7 @@ export const webhookKind: DestinationKind<WebhookConfig> = {
     return {
       async send(batch) {
         const text = `${batch.events.map((e) => eventObjectJson(e)).join('\n')}\n`
-        const body = config.gzip ? await gzip(text) : Buffer.from(text)
+        const body = config.gzip ? await gzip(text) : text
         const headers: Record<string, string> = { ...(config.headers ?? {}), 'content-type': 'application/x-ndjson', 'x-openc2c-batch-id': batch.batchId }
         if (config.gzip) headers['content-encoding'] = 'gzip'
         if (config.signingKey) headers['x-openc2c-signature'] = `sha256=${crypto.createHmac('sha256', config.signingKey).update(body).digest('hex')}`

@@ -16,7 +16,7 @@ import { revealConfig } from '../shared/configurable.js'
 import { HttpClient, RetryableError } from '../shared/http-client.js'
 import type { SourceTypes } from '../sources/registry.js'
 import type { DeadLettersRepository, ReplayEvent } from '../store/dead-letters-repository.js'
-import type { BatchRead, DeadLetterToStore, DeliveryRepository, EventSelection, SourceCursor, StoredEventOut } from '../store/delivery-repository.js'
+import type { BatchRead, DeadLetterToStore, DeliveryRepository, EventSelection, SourceCursor } from '../store/delivery-repository.js'
 import type { DestinationRecord, DestinationsRepository } from '../store/destinations-repository.js'
 import { type Claim, LeaseLostError, type Leases } from '../store/leases-repository.js'
 import type { SecretBox } from '../store/secrets.js'
@@ -272,7 +272,7 @@ class DeliverySession {
   async #deliverSource(source: SourceCursor, acknowledged: boolean): Promise<boolean> {
     const { delivery, tuning } = this.deps
     const read = (afterSeq: number) => {
-      const pending = delivery.readBatch(source.sourceId, afterSeq, this.#selection, { maxEvents: this.#maxEvents, maxBytes: this.#maxBytes })
+      const pending = delivery.readBatch(source, afterSeq, this.#selection, { maxEvents: this.#maxEvents, maxBytes: this.#maxBytes })
       pending.catch(() => {}) // awaited below; a prefetch abandoned by an error must not go unhandled
       return pending
     }
@@ -301,7 +301,7 @@ class DeliverySession {
       // All matching events up to highSeq are in a batch that is not full: the cursor may pass them all.
       const toSeq = batch.full ? batch.events.at(-1)!.seq : Math.max(batch.events.at(-1)!.seq, batch.highSeq)
       if (batch.full && !acknowledged) next = read(toSeq)
-      await this.#send(source.sourceId, batch.events.map((e) => outgoing(e, source)), toSeq, acknowledged)
+      await this.#send(source.sourceId, batch.events, toSeq, acknowledged)
       sent = true
     }
     return sent
@@ -463,9 +463,9 @@ class DeliverySession {
       if (confirmed.has(p.ackId) || Date.now() - p.sentAt.getTime() < tuning.ackTimeoutMs) continue
       this.logger.warn({ sourceId: p.sourceId, toSeq: p.toSeq, ackId: p.ackId, waitedMs: Date.now() - p.sentAt.getTime() }, 'no acknowledgement in time; sending the batch again')
       await this.#setState({ state: 'Error', errorType: 'DestinationGeneric', errorCode: 'ack.timeout', errorInfo: `ack ${p.ackId} not confirmed within ${tuning.ackTimeoutMs} ms; the batch was sent again` })
-      const read = await delivery.readBatch(p.sourceId, p.fromSeq - 1, this.#selection, { maxEvents: Math.max(p.events, 1), maxBytes: Infinity, toSeq: p.toSeq })
       const source = { sourceId: p.sourceId, sourceType: await delivery.sourceType(p.sourceId) }
-      const events = read.events.map((e) => outgoing(e, source))
+      const read = await delivery.readBatch(source, p.fromSeq - 1, this.#selection, { maxEvents: Math.max(p.events, 1), maxBytes: Infinity, toSeq: p.toSeq })
+      const events = read.events
       if (events.length === 0) {
         await delivery.acknowledge(this.claim, [p])
         continue
@@ -534,10 +534,6 @@ class DeliverySession {
     }
     return Array.from({ length: events }, () => ({ ok: false, retry: true, reason: `ack ${ackId} not confirmed within ${tuning.ackTimeoutMs} ms` }))
   }
-}
-
-function outgoing(e: StoredEventOut, source: { sourceId: number; sourceType: string }): OutgoingEvent {
-  return { ...e, sourceId: source.sourceId, sourceType: source.sourceType }
 }
 
 function classify(err: unknown): { class_: string; code: string; message: string; retryAfterMs?: number; internal: boolean } {

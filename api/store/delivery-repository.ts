@@ -32,6 +32,9 @@ export interface SourceCursor {
 
 export interface StoredEventOut {
   seq: number
+  sourceId: number
+  /** The source type's name (with `id`, what a receiver's stable id is made of). */
+  sourceType: string
   id: string
   type: string
   timestamp: string
@@ -99,7 +102,8 @@ export class DeliveryRepository {
    * joined first, the planner read every event above the cursor to sort them (30 ms a batch for a
    * backlog of 15 000, growing with it).
    */
-  async readBatch(sourceId: number, afterSeq: number, selection: EventSelection, limits: { maxEvents: number; maxBytes: number; toSeq?: number }): Promise<BatchRead> {
+  async readBatch(source: { sourceId: number; sourceType: string }, afterSeq: number, selection: EventSelection, limits: { maxEvents: number; maxBytes: number; toSeq?: number }): Promise<BatchRead> {
+    const { sourceId, sourceType } = source
     const result = await this.db.transaction().execute(async (trx) => {
       // Without statistics (a backlog stored faster than autovacuum analyses it, and always on the
       // embedded database, which has no autovacuum) the planner expects a few hundred rows above the
@@ -141,7 +145,7 @@ export class DeliveryRepository {
         full = true
         break
       }
-      events.push({ seq: Number(r.seq), id: r.event_id!, type: r.event_type!, timestamp: r.ts!, receivedAt: r.received!, metadataJson: r.metadata!, raw: r.raw! })
+      events.push({ seq: Number(r.seq), sourceId, sourceType, id: r.event_id, type: r.event_type, timestamp: r.ts, receivedAt: r.received, metadataJson: r.metadata, raw: r.raw })
     }
     return { events, highSeq: high, full }
   }
