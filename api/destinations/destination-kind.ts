@@ -7,24 +7,10 @@ import type { Logger } from 'pino'
 import type { DestinationKindName } from '../../schemas/destination.js'
 import type { ConfigurableKind } from '../shared/configurable.js'
 import type { HttpClient } from '../shared/http-client.js'
+import type { StoredEventOut } from '../store/delivery-repository.js'
 
-/** A stored event on its way out. */
-export interface OutgoingEvent {
-  seq: number
-  sourceId: number
-  /** The source type's name (with `id`, what the stable id is made of). */
-  sourceType: string
-  /** The upstream event id. */
-  id: string
-  type: string
-  /** RFC 3339, UTC, microseconds. */
-  timestamp: string
-  receivedAt: string
-  /** The metadata object's JSON text (_source, _sourceCategory, _collector, fields). */
-  metadataJson: string
-  /** The upstream record's JSON text, as stored. */
-  raw: string
-}
+/** A stored event on its way out, as the store reads it. */
+export type OutgoingEvent = StoredEventOut
 
 export interface OutgoingBatch {
   destinationId: number

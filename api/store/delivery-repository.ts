@@ -30,17 +30,21 @@ export interface SourceCursor {
   sentSeq: number
 }
 
+/** A stored event as delivery reads it: the texts as stored, ready to be written out. */
 export interface StoredEventOut {
   seq: number
   sourceId: number
   /** The source type's name (with `id`, what a receiver's stable id is made of). */
   sourceType: string
+  /** The upstream event id. */
   id: string
   type: string
+  /** RFC 3339, UTC, microseconds. */
   timestamp: string
   receivedAt: string
-  /** The metadata object's JSON text, as stored. */
+  /** The metadata object's JSON text (_source, _sourceCategory, _collector, fields), as stored. */
   metadataJson: string
+  /** The upstream record's JSON text, as stored. */
   raw: string
 }
 

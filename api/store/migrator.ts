@@ -3,14 +3,18 @@
 import { type Kysely, Migrator } from 'kysely'
 import { migrations } from '../../migrations/index.js'
 
-export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
-  const migrator = new Migrator({
+/** The migrator over migrations/, with openc2c's own bookkeeping tables. */
+export function createMigrator(db: Kysely<any>): Migrator {
+  return new Migrator({
     db,
     provider: { getMigrations: async () => migrations },
     migrationTableName: 'openc2c_migrations',
     migrationLockTableName: 'openc2c_migrations_lock',
   })
-  const { error, results } = await migrator.migrateToLatest()
+}
+
+export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
+  const { error, results } = await createMigrator(db).migrateToLatest()
   const failed = results?.find((r) => r.status === 'Error')
   if (error || failed) {
     const reason = error instanceof Error ? error.message : String(error ?? 'unknown error')

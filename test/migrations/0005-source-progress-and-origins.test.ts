@@ -5,10 +5,10 @@ import crypto from 'node:crypto'
 import fs from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
-import { Migrator, sql } from 'kysely'
+import { sql } from 'kysely'
 import { afterEach, describe, expect, it } from 'vitest'
-import { migrations } from '../../migrations/index.js'
 import { openDatabase } from '../../api/store/database.js'
+import { createMigrator } from '../../api/store/migrator.js'
 import { SecretBox } from '../../api/store/secrets.js'
 import { type FakeCompliance, startFakeCompliance } from '../fakes/chatgpt/index.js'
 import { FAST_RUNTIME_ENV } from '../helpers/collecting.js'
@@ -48,12 +48,7 @@ describe('migration 0005', () => {
     let sourceId: number
     let collectorId: number
     try {
-      const migrator = new Migrator({
-        db: database.db,
-        provider: { getMigrations: async () => migrations },
-        migrationTableName: 'openc2c_migrations',
-        migrationLockTableName: 'openc2c_migrations_lock',
-      })
+      const migrator = createMigrator(database.db)
       expect((await migrator.migrateTo('0004-quarantine-parts-and-event-indexes')).error).toBeUndefined()
       // What openc2c at 0004 left behind: the first file stored and done, the second 7 records in.
       const db = database.db as any

@@ -1,9 +1,9 @@
 // The ingest repository's batch commit, on whichever database the suite runs on: what it stores for
 // quarantined records (one row per record, NUL made storable) and the schema it relies on.
-import { Migrator, sql } from 'kysely'
+import { sql } from 'kysely'
 import { describe, expect, it } from 'vitest'
-import { migrations } from '../../../migrations/index.js'
 import { openDatabase } from '../../../api/store/database.js'
+import { createMigrator } from '../../../api/store/migrator.js'
 import { type Batch, IngestRepository } from '../../../api/store/ingest-repository.js'
 import { type LeaseHandle } from '../../../api/store/leases-repository.js'
 import { createTestDatabaseLocation } from '../../helpers/db.js'
@@ -92,12 +92,7 @@ describe('migration 0004', () => {
     // starts from an empty directory instead.
     const database = await openDatabase(location.databaseUrl ? { databaseUrl: location.databaseUrl } : { pgliteDir: `${location.pgliteDir}-fresh` })
     try {
-      const migrator = new Migrator({
-        db: database.db,
-        provider: { getMigrations: async () => migrations },
-        migrationTableName: 'openc2c_migrations',
-        migrationLockTableName: 'openc2c_migrations_lock',
-      })
+      const migrator = createMigrator(database.db)
       expect((await migrator.migrateTo('0003-source-change-notifications')).error).toBeUndefined()
       const db = database.db
       const collector = await db.insertInto('collectors').values({ name: 'old', time_zone: 'UTC', fields: '{}' }).returning('id').executeTakeFirstOrThrow()
