@@ -11,7 +11,7 @@ import { createInterface } from 'node:readline'
 import { generateServerCertificate } from '../plugin/certificate.js'
 import { SERVICE_NAMES, serviceDefinitions } from '../plugin/grpc-definitions.js'
 import { grpcTarget, MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE, parseHandshakeLine } from '../plugin/handshake.js'
-import { objectTypeOf, type BlockSchema } from '../framework/schema.js'
+import { objectTypeOf, valueNames, type BlockSchema } from '../framework/schema.js'
 import { encodeMsgpack } from '../tfvalue/msgpack-codec.js'
 import { record, UNKNOWN, type TfValue } from '../tfvalue/value.js'
 import { openc2cProvider } from '../resources/provider-config.js'
@@ -19,7 +19,7 @@ import { openc2cProvider } from '../resources/provider-config.js'
 type Unary = (request: unknown, callback: (error: grpc.ServiceError | null, response: unknown) => void) => void
 
 function dynamic(schema: BlockSchema, values: Record<string, TfValue>): { msgpack: Buffer } {
-  const full = record(Object.keys(schema.attributes).map((name) => [name, values[name] ?? null]))
+  const full = record(valueNames(schema).map((name) => [name, values[name] ?? null]))
   return { msgpack: Buffer.from(encodeMsgpack(objectTypeOf(schema), full)) }
 }
 
