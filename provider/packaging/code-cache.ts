@@ -27,6 +27,13 @@ const SAMPLE_CONFIGS: Record<string, Record<string, TfValue>> = {
   openc2c_collector: { name: 'warm-up' },
   openc2c_cloud_to_cloud_source: { collector_id: UNKNOWN, schema_ref: record({ type: 'ChatGPT Compliance' }), config: '{"name":"warm-up"}' },
   openc2c_chatgpt_compliance_source: { collector_id: 1, name: 'warm-up', workspace_id: 'ws', api_key_wo: 'k', api_key_wo_version: 1, event_types: ['AUDIT'] },
+  openc2c_destination: {
+    name: 'warm-up',
+    type: 'splunk_hec',
+    secrets_wo_version: 1,
+    splunk_hec: record({ url: 'https://splunk.example:8088', token_wo: 'k', indexer_ack: true, index: null, sourcetype: null, source: null }),
+    filter: record({ collector_ids: [1], source_ids: null, source_category: null, event_types: ['AUDIT'] }),
+  },
 }
 
 export async function produceCodeCache(executable: string, outFile: string): Promise<Buffer> {

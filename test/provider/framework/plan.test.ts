@@ -9,6 +9,7 @@ import { chatgptComplianceSourceResource } from '../../../provider/resources/cha
 import { cloudToCloudSourceResource } from '../../../provider/resources/cloud-to-cloud-source.js'
 import { collectorDataSource } from '../../../provider/resources/collector-data-source.js'
 import { collectorResource } from '../../../provider/resources/collector.js'
+import { destinationResource } from '../../../provider/resources/destination.js'
 import { providerSchema } from '../../../provider/resources/provider-config.js'
 import { withoutWriteOnly } from '../../../provider/framework/write-only.js'
 import { record, UNKNOWN, Unknown, type TfRecord } from '../../../provider/tfvalue/value.js'
@@ -169,6 +170,7 @@ describe('schemas', () => {
     ['openc2c_collector', collectorResource.schema, 'resource'],
     ['openc2c_cloud_to_cloud_source', cloudToCloudSourceResource.schema, 'resource'],
     ['openc2c_chatgpt_compliance_source', chatgptComplianceSourceResource.schema, 'resource'],
+    ['openc2c_destination', destinationResource.schema, 'resource'],
     ['data openc2c_collector', collectorDataSource.schema, 'data source'],
   ] as const)('%s follows the rules Terraform enforces', (_name, blockSchema, kind) => {
     expect(schemaProblems(blockSchema, kind)).toEqual([])
