@@ -5,6 +5,7 @@
 #
 # The API key goes to the write-only attribute api_key_wo from an ephemeral variable: it is sent to the
 # service but stored neither in the plan nor in the state. Raise chatgpt_api_key_version to rotate it.
+# destination.tf, beside this file, delivers the collected events to Splunk.
 terraform {
   required_version = ">= 1.11" # write-only attributes and ephemeral variables
   required_providers {

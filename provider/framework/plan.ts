@@ -8,11 +8,18 @@
 //                                                server may recompute become unknown
 //   replace  a requiresReplace attribute changed → as create, plus requires_replace paths
 //
-// Write-only attributes are always null in a plan: Terraform refuses a plan or state that contains them.
+// Nested blocks are copied from the proposed value (which is the configuration for them: nothing inside
+// a block is computed). Write-only attributes are always null in a plan, in blocks too: Terraform refuses
+// a plan or state that contains them.
+//
+// A resource may also derive computed attributes from the configuration (`derived`): those are planned
+// with the given value, count as a change when it differs from the prior state, and never become unknown.
 
 import { attributePath, type AttributePath } from './attribute-path.js'
-import type { BlockSchema } from './schema.js'
+import { valueNames, valueTypes, type BlockSchema } from './schema.js'
+import { withoutWriteOnly } from './write-only.js'
 import { valuesEqual } from '../tfvalue/equal.js'
+import type { CtyType } from '../tfvalue/types.js'
 import { UNKNOWN, record, type TfRecord, type TfValue } from '../tfvalue/value.js'
 
 export interface PlannedChange {
@@ -20,19 +27,25 @@ export interface PlannedChange {
   requiresReplace: AttributePath[]
 }
 
-export function planChange(schema: BlockSchema, prior: TfRecord | null, proposed: TfRecord | null, config: TfRecord | null): PlannedChange {
+export function planChange(
+  schema: BlockSchema,
+  prior: TfRecord | null,
+  proposed: TfRecord | null,
+  config: TfRecord | null,
+  derived: Record<string, TfValue> = {},
+): PlannedChange {
   if (proposed === null || config === null) return { planned: null, requiresReplace: [] }
-  const planned = record(proposed)
+  const planned = withoutWriteOnly(schema, proposed)
   const attributes = Object.entries(schema.attributes)
 
   for (const [name, spec] of attributes) {
-    if (spec.writeOnly) planned[name] = null
-    else if (spec.default !== undefined && config[name] === null) planned[name] = spec.default
+    if (spec.default !== undefined && config[name] === null) planned[name] = spec.default
   }
+  for (const [name, value] of Object.entries(derived)) planned[name] = value
 
   const unknownComputed = (keepStable: boolean): void => {
     for (const [name, spec] of attributes) {
-      if (!spec.computed || spec.default !== undefined || config[name] !== null) continue
+      if (!spec.computed || spec.default !== undefined || config[name] !== null || Object.hasOwn(derived, name)) continue
       if (keepStable && spec.useStateForUnknown) continue
       planned[name] = UNKNOWN
     }
@@ -45,21 +58,22 @@ export function planChange(schema: BlockSchema, prior: TfRecord | null, proposed
 
   const requiresReplace: AttributePath[] = []
   let changed = false
-  for (const [name, spec] of attributes) {
-    if (spec.writeOnly) continue
-    const same = valuesEqual(spec.type, prior[name] ?? null, planned[name] ?? null)
-    if (same) continue
+  const types = valueTypes(schema)
+  for (const name of Object.keys(types)) {
+    const spec = schema.attributes[name]
+    if (spec?.writeOnly) continue
+    if (valuesEqual(types[name] as CtyType, prior[name] ?? null, planned[name] ?? null)) continue
     changed = true
-    if (spec.requiresReplace) requiresReplace.push(attributePath(name))
+    if (spec?.requiresReplace) requiresReplace.push(attributePath(name))
   }
   if (requiresReplace.length > 0) unknownComputed(false)
   else if (changed) unknownComputed(true)
   return { planned, requiresReplace }
 }
 
-/** Copy of a record with every attribute of the schema present (null when missing). */
+/** Copy of a record with every attribute and block of the schema present (null when missing). */
 export function completeRecord(schema: BlockSchema, partial: Record<string, TfValue>): TfRecord {
   const result = record()
-  for (const name of Object.keys(schema.attributes)) result[name] = partial[name] ?? null
+  for (const name of valueNames(schema)) result[name] = partial[name] ?? null
   return result
 }

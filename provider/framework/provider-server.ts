@@ -35,6 +35,7 @@ import type {
 import type { DataSource, ManagedResource, OperationContext, ProviderDefinition } from './resource.js'
 import { objectTypeOf, toProtoSchema, type BlockSchema } from './schema.js'
 import { checkApply, checkPlan, checkState } from './self-check.js'
+import { toAttributePath, valueAt, withoutWriteOnly, writeOnlyPaths } from './write-only.js'
 import { decodeJson } from '../tfvalue/json-codec.js'
 import { decodeMsgpack, encodeMsgpack } from '../tfvalue/msgpack-codec.js'
 import { isRecord, type TfRecord, type TfValue } from '../tfvalue/value.js'
@@ -114,8 +115,7 @@ export class ProviderServer<Client> {
       const json = request.raw_state?.json
       const parsed: unknown = json && json.length > 0 ? JSON.parse(Buffer.from(json).toString('utf8')) : null
       const decoded = decodeJson(objectTypeOf(resource.schema), parsed, { dropUnknownAttributes: true })
-      const state = isRecord(decoded) ? completeRecord(resource.schema, decoded) : null
-      if (state) for (const [name, spec] of Object.entries(resource.schema.attributes)) if (spec.writeOnly) state[name] = null
+      const state = isRecord(decoded) ? withoutWriteOnly(resource.schema, completeRecord(resource.schema, decoded)) : null
       return { upgraded_state: this.encode(resource.schema, state) }
     })
   }
@@ -157,18 +157,19 @@ export class ProviderServer<Client> {
         // For a create, Terraform's proposed state is the configuration itself, byte for byte: decode it once.
         const proposed = sameBytes(request.proposed_new_state, request.config) ? config : this.decodeRecord(resource.schema, request.proposed_new_state)
         if (config && !this.writeOnlyAllowed) {
-          for (const [name, spec] of Object.entries(resource.schema.attributes)) {
-            if (spec.writeOnly && config[name] !== null) {
+          for (const path of writeOnlyPaths(resource.schema)) {
+            if (valueAt(config, path) !== null) {
               diagnostics.error(
                 'Write-only attributes need Terraform 1.11 or later',
-                `${name} is write-only, and this Terraform did not say it supports write-only attributes. Upgrade Terraform, or use the attribute that is kept in state instead.`,
-                [{ attribute: name }],
+                `${path.join('.')} is write-only, and this Terraform did not say it supports write-only attributes. Upgrade Terraform, or use an attribute that is kept in state instead where the resource has one.`,
+                toAttributePath(path),
               )
             }
           }
           if (diagnostics.hasErrors) return { requires_replace: [] }
         }
-        const { planned, requiresReplace } = planChange(resource.schema, prior, proposed, config)
+        const derived = config && proposed ? (resource.deriveComputed?.(config, prior) ?? {}) : {}
+        const { planned, requiresReplace } = planChange(resource.schema, prior, proposed, config, derived)
         if (planned && config) diagnostics.add(...checkPlan(request.type_name, resource.schema, config, planned))
         return {
           planned_state: this.encode(resource.schema, planned),

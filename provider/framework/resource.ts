@@ -4,7 +4,7 @@
 import type { Diagnostics } from './diagnostics.js'
 import type { BlockSchema } from './schema.js'
 import type { Logger } from './logger.js'
-import type { TfRecord } from '../tfvalue/value.js'
+import type { TfRecord, TfValue } from '../tfvalue/value.js'
 
 export interface OperationContext {
   /** Aborted when Terraform calls StopProvider (Ctrl-C). */
@@ -18,6 +18,12 @@ export interface ManagedResource<Client> {
   readonly schema: BlockSchema
   /** Static checks; config values may be unknown here and must then be skipped. */
   validateConfig?(config: TfRecord, diagnostics: Diagnostics): void
+  /**
+   * Computed attributes whose new value follows from the configuration alone, write-only values included
+   * (which write-only secrets are set, say). Planned as given, a difference from the prior state is a
+   * change, and they are never planned unknown; create and update must return them as planned.
+   */
+  deriveComputed?(config: TfRecord, prior: TfRecord | null): Record<string, TfValue>
   create(client: Client, planned: TfRecord, config: TfRecord, ctx: OperationContext): Promise<TfRecord>
   /** null when the remote object is gone; Terraform then plans to create it again. */
   read(client: Client, state: TfRecord, ctx: OperationContext): Promise<TfRecord | null>

@@ -5,8 +5,8 @@
 //   <out>/mirror/registry.terraform.io/openc2c/openc2c/<version>/<os_arch>/terraform-provider-openc2c_v<version>
 //
 // Values fixed at build time are embedded as JSON, so nothing is read from disk at run time: the protocol
-// descriptor parsed from our .proto files, the ChatGPT config contract taken from the shared TypeBox
-// schema (TypeBox stays out of the bundle), and the serialized GetProviderSchema response (plugin/prebuilt.ts).
+// descriptor parsed from our .proto files, the ChatGPT and destination config contracts taken from the shared
+// TypeBox schemas (TypeBox stays out of the bundle), and the serialized GetProviderSchema response (plugin/prebuilt.ts).
 //
 // Two packages are replaced by stubs, keeping them out of what every launch reads and runs:
 // - @grpc/proto-loader: grpc-js requires it only to load .proto files for channelz and ORCA, which a provider
@@ -23,6 +23,7 @@ import { parseProtocolDefinitions } from '../proto/parse-definitions.js'
 import { ProviderServer } from '../framework/provider-server.js'
 import { serviceDefinitions } from '../plugin/grpc-definitions.js'
 import { chatgptContract } from '../resources/chatgpt-contract.js'
+import { destinationContract } from '../resources/destination-contract.js'
 import { openc2cProvider } from '../resources/provider-config.js'
 import { PROVIDER_ADDRESS, PROVIDER_VERSION } from '../version.js'
 import { produceCodeCache } from './code-cache.js'
@@ -64,6 +65,7 @@ export async function buildProvider(options: BuildOptions = {}): Promise<BuildRe
   const buildTimeModules: Array<{ file: RegExp; exportName: string; json: string }> = [
     { file: /[\\/]provider[\\/]proto[\\/]descriptor\.ts$/, exportName: 'protocolDescriptor', json: JSON.stringify(parseProtocolDefinitions()) },
     { file: /[\\/]provider[\\/]resources[\\/]chatgpt-contract\.ts$/, exportName: 'chatgptContract', json: JSON.stringify(chatgptContract()) },
+    { file: /[\\/]provider[\\/]resources[\\/]destination-contract\.ts$/, exportName: 'destinationContract', json: JSON.stringify(destinationContract()) },
     { file: /[\\/]provider[\\/]plugin[\\/]prebuilt\.ts$/, exportName: 'prebuiltSchemaResponse', json: JSON.stringify(schemaResponseBase64()) },
   ]
   const executable = join(outDir, EXECUTABLE_NAME)

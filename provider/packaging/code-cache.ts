@@ -11,7 +11,7 @@ import { createInterface } from 'node:readline'
 import { generateServerCertificate } from '../plugin/certificate.js'
 import { SERVICE_NAMES, serviceDefinitions } from '../plugin/grpc-definitions.js'
 import { grpcTarget, MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE, parseHandshakeLine } from '../plugin/handshake.js'
-import { objectTypeOf, type BlockSchema } from '../framework/schema.js'
+import { objectTypeOf, valueNames, type BlockSchema } from '../framework/schema.js'
 import { encodeMsgpack } from '../tfvalue/msgpack-codec.js'
 import { record, UNKNOWN, type TfValue } from '../tfvalue/value.js'
 import { openc2cProvider } from '../resources/provider-config.js'
@@ -19,7 +19,7 @@ import { openc2cProvider } from '../resources/provider-config.js'
 type Unary = (request: unknown, callback: (error: grpc.ServiceError | null, response: unknown) => void) => void
 
 function dynamic(schema: BlockSchema, values: Record<string, TfValue>): { msgpack: Buffer } {
-  const full = record(Object.keys(schema.attributes).map((name) => [name, values[name] ?? null]))
+  const full = record(valueNames(schema).map((name) => [name, values[name] ?? null]))
   return { msgpack: Buffer.from(encodeMsgpack(objectTypeOf(schema), full)) }
 }
 
@@ -27,6 +27,13 @@ const SAMPLE_CONFIGS: Record<string, Record<string, TfValue>> = {
   openc2c_collector: { name: 'warm-up' },
   openc2c_cloud_to_cloud_source: { collector_id: UNKNOWN, schema_ref: record({ type: 'ChatGPT Compliance' }), config: '{"name":"warm-up"}' },
   openc2c_chatgpt_compliance_source: { collector_id: 1, name: 'warm-up', workspace_id: 'ws', api_key_wo: 'k', api_key_wo_version: 1, event_types: ['AUDIT'] },
+  openc2c_destination: {
+    name: 'warm-up',
+    type: 'splunk_hec',
+    secrets_wo_version: 1,
+    splunk_hec: record({ url: 'https://splunk.example:8088', token_wo: 'k', indexer_ack: true, index: null, sourcetype: null, source: null }),
+    filter: record({ collector_ids: [1], source_ids: null, source_category: null, event_types: ['AUDIT'] }),
+  },
 }
 
 export async function produceCodeCache(executable: string, outFile: string): Promise<Buffer> {

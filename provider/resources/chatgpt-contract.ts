@@ -6,17 +6,7 @@
 // (≈100 KiB of the bundle, parsed on each of the 2–5 launches per Terraform command).
 
 import { CHATGPT_COMPLIANCE_TYPE, CHATGPT_EVENT_TYPES, ChatGptComplianceConfig } from '../../schemas/sources/chatgpt-compliance.js'
-
-/** The JSON Schema keywords the provider's checker understands (contract-check.ts). */
-export interface ContractRule {
-  type?: string
-  minLength?: number
-  maxLength?: number
-  pattern?: string
-  minimum?: number
-  maximum?: number
-  'x-error-message'?: string
-}
+import { contractRule, type ContractRule } from './contract-check.js'
 
 export interface ChatgptContract {
   schemaType: string
@@ -27,12 +17,6 @@ export interface ChatgptContract {
 
 export function chatgptContract(): ChatgptContract {
   const rules: Record<string, ContractRule> = {}
-  for (const [key, schema] of Object.entries(ChatGptComplianceConfig.properties as Record<string, Record<string, unknown>>)) {
-    const rule: ContractRule = {}
-    for (const keyword of ['type', 'minLength', 'maxLength', 'pattern', 'minimum', 'maximum', 'x-error-message'] as const) {
-      if (schema[keyword] !== undefined) (rule as Record<string, unknown>)[keyword] = schema[keyword]
-    }
-    rules[key] = rule
-  }
+  for (const [key, schema] of Object.entries(ChatGptComplianceConfig.properties as Record<string, Record<string, unknown>>)) rules[key] = contractRule(schema)
   return { schemaType: CHATGPT_COMPLIANCE_TYPE, eventTypes: [...CHATGPT_EVENT_TYPES], rules }
 }

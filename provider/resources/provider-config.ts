@@ -12,13 +12,14 @@ import { chatgptComplianceSourceResource } from './chatgpt-compliance-source.js'
 import { cloudToCloudSourceResource } from './cloud-to-cloud-source.js'
 import { collectorDataSource } from './collector-data-source.js'
 import { collectorResource } from './collector.js'
+import { destinationResource } from './destination.js'
 import { isUnknown, type TfRecord } from '../tfvalue/value.js'
 
 export const ENVIRONMENT = { endpoint: 'OPENC2C_ENDPOINT', accessId: 'OPENC2C_ACCESS_ID', accessKey: 'OPENC2C_ACCESS_KEY' } as const
 
 export const providerSchema: BlockSchema = {
   version: 0,
-  description: 'openc2c: hosted collectors and Cloud-to-Cloud sources through the Collector Management API.',
+  description: 'openc2c: hosted collectors and Cloud-to-Cloud sources through the Collector Management API, and destinations that deliver their events.',
   attributes: {
     endpoint: { type: 'string', optional: true, description: `Service base URL, e.g. \`http://127.0.0.1:8080\`. Env: \`${ENVIRONMENT.endpoint}\`.` },
     access_id: { type: 'string', optional: true, description: `Access id. Env: \`${ENVIRONMENT.accessId}\`.` },
@@ -42,7 +43,7 @@ export function openc2cProvider(env: NodeJS.ProcessEnv = process.env): ProviderD
   return {
     typeName: 'openc2c',
     schema: providerSchema,
-    resources: [collectorResource, cloudToCloudSourceResource, chatgptComplianceSourceResource],
+    resources: [collectorResource, cloudToCloudSourceResource, chatgptComplianceSourceResource, destinationResource],
     dataSources: [collectorDataSource],
 
     validateConfig(config: TfRecord, diagnostics: Diagnostics) {

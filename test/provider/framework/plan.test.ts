@@ -9,7 +9,9 @@ import { chatgptComplianceSourceResource } from '../../../provider/resources/cha
 import { cloudToCloudSourceResource } from '../../../provider/resources/cloud-to-cloud-source.js'
 import { collectorDataSource } from '../../../provider/resources/collector-data-source.js'
 import { collectorResource } from '../../../provider/resources/collector.js'
+import { destinationResource } from '../../../provider/resources/destination.js'
 import { providerSchema } from '../../../provider/resources/provider-config.js'
+import { withoutWriteOnly } from '../../../provider/framework/write-only.js'
 import { record, UNKNOWN, Unknown, type TfRecord } from '../../../provider/tfvalue/value.js'
 
 const schema: BlockSchema = {
@@ -78,6 +80,70 @@ describe('planChange', () => {
   })
 })
 
+/** A schema with a nested block holding a write-only attribute, and a derived computed attribute. */
+const nested: BlockSchema = {
+  version: 0,
+  description: 'test',
+  attributes: {
+    id: { type: 'string', computed: true, useStateForUnknown: true, description: 'id' },
+    status: { type: 'string', computed: true, description: 'status' },
+    secrets: { type: 'string', computed: true, description: 'which secrets' },
+  },
+  blocks: {
+    kind: { description: 'kind', attributes: { url: { type: 'string', required: true, description: 'url' }, token: { type: 'string', optional: true, writeOnly: true, description: 'token' } } },
+  },
+}
+const nestedRecord = (values: { id?: unknown; status?: unknown; secrets?: unknown; kind?: Record<string, unknown> | null }): TfRecord =>
+  record({
+    id: (values.id ?? null) as never,
+    status: (values.status ?? null) as never,
+    secrets: (values.secrets ?? null) as never,
+    kind: values.kind === null || values.kind === undefined ? null : record({ url: null, token: null, ...values.kind } as never),
+  })
+
+describe('planChange with nested blocks', () => {
+  it('copies a block from the configuration with its write-only values null, leaving the configuration as it was', () => {
+    const config = nestedRecord({ kind: { url: 'u', token: 't' } })
+    const { planned } = planChange(nested, null, config, config, { secrets: 'kind.token' })
+    expect(planned?.kind).toEqual(record({ url: 'u', token: null }))
+    expect((config.kind as TfRecord).token).toBe('t')
+    expect(planned?.secrets).toBe('kind.token')
+    expect(planned?.id).toBe(UNKNOWN)
+    expect(checkPlan('t', nested, config, planned)).toEqual([])
+  })
+
+  it('plans nothing when only a write-only value changed, and an update when a block value or a derived value did', () => {
+    const prior = nestedRecord({ id: '1', status: 'ok', secrets: 'kind.token', kind: { url: 'u' } })
+    // Terraform's proposed state: the configuration, with the prior computed values copied in.
+    const proposed = (kind: Record<string, unknown>) => nestedRecord({ id: '1', status: 'ok', secrets: 'kind.token', kind })
+    const sameBlock = nestedRecord({ kind: { url: 'u', token: 'new' } })
+    expect(planChange(nested, prior, proposed({ url: 'u', token: 'new' }), sameBlock, { secrets: 'kind.token' }).planned).toEqual(prior)
+
+    const otherUrl = nestedRecord({ kind: { url: 'v', token: 't' } })
+    const moved = planChange(nested, prior, proposed({ url: 'v', token: 't' }), otherUrl, { secrets: 'kind.token' }).planned
+    expect(moved?.status).toBe(UNKNOWN)
+    expect(moved?.secrets).toBe('kind.token')
+
+    const noSecret = nestedRecord({ kind: { url: 'u' } })
+    const derived = planChange(nested, prior, proposed({ url: 'u' }), noSecret, { secrets: '' }).planned
+    expect(derived?.secrets).toBe('')
+    expect(derived?.status).toBe(UNKNOWN)
+    expect(derived?.id).toBe('1')
+  })
+
+  it('flags a planned, applied or stored write-only value inside a block, naming its path', () => {
+    const config = nestedRecord({ kind: { url: 'u', token: 't' } })
+    expect(checkPlan('t', nested, config, config)[0]).toMatchObject({ summary: expect.stringMatching(/write-only/), path: [{ attribute: 'kind' }, { attribute: 'token' }] })
+    expect(checkPlan('t', nested, config, nestedRecord({ kind: { url: 'x' } }))[0]?.path).toEqual([{ attribute: 'kind' }])
+    const planned = nestedRecord({ id: UNKNOWN, status: UNKNOWN, secrets: 's', kind: { url: 'u' } })
+    expect(checkApply('t', nested, planned, nestedRecord({ id: '1', status: 'ok', secrets: 's', kind: { url: 'u', token: 't' } })).map((d) => d.summary)).toEqual([
+      'openc2c provider bug: state contains a write-only value',
+    ])
+    expect(checkState('t', nested, nestedRecord({ id: '1', kind: { url: 'u', token: 't' } }))[0]?.detail).toMatch(/kind\.token/)
+    expect(withoutWriteOnly(nested, config).kind).toEqual(record({ url: 'u', token: null }))
+  })
+})
+
 describe('self-checks', () => {
   it('flags a plan that changes a configured value or plans a write-only value', () => {
     const config = full({ name: 'a', secret: 's' })
@@ -104,6 +170,7 @@ describe('schemas', () => {
     ['openc2c_collector', collectorResource.schema, 'resource'],
     ['openc2c_cloud_to_cloud_source', cloudToCloudSourceResource.schema, 'resource'],
     ['openc2c_chatgpt_compliance_source', chatgptComplianceSourceResource.schema, 'resource'],
+    ['openc2c_destination', destinationResource.schema, 'resource'],
     ['data openc2c_collector', collectorDataSource.schema, 'data source'],
   ] as const)('%s follows the rules Terraform enforces', (_name, blockSchema, kind) => {
     expect(schemaProblems(blockSchema, kind)).toEqual([])
@@ -116,5 +183,12 @@ describe('schemas', () => {
       attributes: { Bad: { type: 'string', description: '' }, both: { type: 'string', required: true, computed: true, description: 'd' }, wo: { type: 'string', optional: true, computed: true, writeOnly: true, description: 'd' } },
     }
     expect(schemaProblems(broken, 'resource')).toHaveLength(5)
+    const badBlock: BlockSchema = {
+      version: 0,
+      description: 'x',
+      attributes: { kind: { type: 'string', optional: true, description: 'd' } },
+      blocks: { kind: { description: 'k', attributes: { n: { type: 'number', optional: true, computed: true, description: 'd' } } } },
+    }
+    expect(schemaProblems(badBlock, 'resource')).toEqual(['kind: a block and an attribute share the name', 'kind.n: attributes in a block are configuration only'])
   })
 })

@@ -48,4 +48,23 @@ export class ServiceApi {
     if (response.status !== 200) throw new Error(`PUT collector ${id}: ${response.status} ${JSON.stringify(response.body)}`)
     return response.body.collector
   }
+
+  async getDestination(id: string | number) {
+    return this.request('GET', `destinations/${id}`)
+  }
+
+  /** GET + PUT with If-Match, changing the destination as `change` says (secrets come back masked, and
+   * the mask keeps them). */
+  async changeDestination(id: string | number, change: (destination: Record<string, any>) => Record<string, unknown>) {
+    const current = await this.getDestination(id)
+    if (current.status !== 200) throw new Error(`GET destination ${id}: ${current.status}`)
+    const { name, type, enabled, config, filter, startFrom } = current.body.destination
+    const response = await this.request('PUT', `destinations/${id}`, { destination: change({ name, type, enabled, config, filter, startFrom }) }, { 'if-match': current.etag ?? '' })
+    if (response.status !== 200) throw new Error(`PUT destination ${id}: ${response.status} ${JSON.stringify(response.body)}`)
+    return response.body.destination
+  }
+
+  async deleteDestination(id: string | number) {
+    return this.request('DELETE', `destinations/${id}`)
+  }
 }

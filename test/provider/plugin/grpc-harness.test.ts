@@ -148,16 +148,17 @@ describe.each([
     broker.end()
   })
 
-  it('serves the schema: three resources, one data source, write-only and sensitive flags', async () => {
+  it('serves the schema: four resources, one data source, nested blocks, write-only and sensitive flags', async () => {
+    type Attribute = { name: string; type: Buffer; write_only: boolean; sensitive: boolean; required: boolean; computed: boolean }
     const response = await call<{
       provider: { block: { attributes: Array<{ name: string; sensitive: boolean }> } }
-      resource_schemas: Record<string, { block: { attributes: Array<{ name: string; type: Buffer; write_only: boolean; sensitive: boolean; required: boolean; computed: boolean }> } }>
+      resource_schemas: Record<string, { block: { attributes: Attribute[]; block_types: Array<{ type_name: string; nesting: string; block: { attributes: Attribute[] } }> } }>
       data_source_schemas: Record<string, unknown>
       server_capabilities: { plan_destroy: boolean }
       diagnostics: Diag[]
     }>(plugin.provider, 'GetProviderSchema', {})
     expect(errors(response)).toEqual([])
-    expect(Object.keys(response.resource_schemas).sort()).toEqual(['openc2c_chatgpt_compliance_source', 'openc2c_cloud_to_cloud_source', 'openc2c_collector'])
+    expect(Object.keys(response.resource_schemas).sort()).toEqual(['openc2c_chatgpt_compliance_source', 'openc2c_cloud_to_cloud_source', 'openc2c_collector', 'openc2c_destination'])
     expect(Object.keys(response.data_source_schemas)).toEqual(['openc2c_collector'])
     expect(response.server_capabilities.plan_destroy).toBe(true)
     expect(response.provider.block.attributes.find((a) => a.name === 'access_key')?.sensitive).toBe(true)
@@ -169,6 +170,16 @@ describe.each([
     const c2c = response.resource_schemas.openc2c_cloud_to_cloud_source!.block.attributes
     expect(JSON.parse(c2c.find((a) => a.name === 'schema_ref')!.type.toString())).toEqual(['map', 'string'])
     expect(JSON.parse(c2c.find((a) => a.name === 'collector_id')!.type.toString())).toBe('number')
+    const destination = response.resource_schemas.openc2c_destination!.block
+    expect(destination.block_types.map((b) => [b.type_name, b.nesting])).toEqual(
+      ['elasticsearch', 'file', 'filter', 'splunk_hec', 'sumo_http', 'webhook'].map((name) => [name, 'SINGLE']),
+    )
+    const hec = destination.block_types.find((b) => b.type_name === 'splunk_hec')!.block.attributes
+    expect(hec.find((a) => a.name === 'token_wo')).toMatchObject({ write_only: true, sensitive: true, required: true })
+    expect(hec.find((a) => a.name === 'url')).toMatchObject({ write_only: false, required: true })
+    const headers = destination.block_types.find((b) => b.type_name === 'webhook')!.block.attributes.find((a) => a.name === 'headers_wo')!
+    expect(JSON.parse(headers.type.toString())).toEqual(['map', 'string'])
+    expect(headers.write_only).toBe(true)
   })
 
   it('answers GetMetadata with the resource and data source names', async () => {
