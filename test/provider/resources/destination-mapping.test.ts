@@ -33,7 +33,7 @@ function apiDestination(fields: Partial<Destination> & Pick<Destination, 'type' 
     filter: {},
     startFrom: 'earliest',
     state: { state: 'Delivering' },
-    delivery: { lastSuccessAt: null, lagEvents: 0, lagSeconds: 0, consecutiveFailures: 0, deadLetters: 0, delivering: true },
+    delivery: { lastSuccessAt: null, eventsDelivered: 0, lagEvents: 0, lagSeconds: 0, consecutiveFailures: 0, deadLetters: 0, delivering: true },
     ...fields,
   }
 }
