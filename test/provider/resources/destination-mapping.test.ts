@@ -175,7 +175,7 @@ describe('plan-time checks', () => {
       type: 'webhook',
       start_from: 'latest',
       secrets_wo_version: 1,
-      webhook: { url: 'ftp://x', headers_wo: record({ 'bad name': 'v', Good: 'has space', Masked: '********' }), signing_key_wo: 'k' },
+      webhook: { url: 'ftp://x', headers_wo: record({ 'bad name': 'v', Good: ' leading space', Masked: '********' }), signing_key_wo: 'k' },
       filter: { collector_ids: [0], event_types: ['AU DIT'], source_category: '' },
     })
     expect(found.map((p) => p.path)).toEqual([
