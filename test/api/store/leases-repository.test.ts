@@ -14,7 +14,7 @@ describe('LeasesRepository', () => {
     const id = await newSource()
     await onlyDue([id])
     const a = await store.leases.claim('worker-a', 60_000)
-    expect(a).toMatchObject({ sourceId: id, owner: 'worker-a', recovered: false, consecutiveFailures: 0 })
+    expect(a).toMatchObject({ id: id, owner: 'worker-a', recovered: false, consecutiveFailures: 0 })
     expect(await store.leases.claim('worker-b', 60_000)).toBeUndefined()
     expect(await store.leases.renew(a!, 60_000)).toBe(true)
   })
@@ -25,7 +25,7 @@ describe('LeasesRepository', () => {
     const old = (await store.leases.claim('dead-worker', 60_000))!
     await sql`update source_leases set lease_expires_at = now() - interval '1 millisecond' where source_id = ${id}`.execute(store.t.database.db)
     const fresh = await store.leases.claim('live-worker', 60_000)
-    expect(fresh).toMatchObject({ sourceId: id, recovered: true })
+    expect(fresh).toMatchObject({ id: id, recovered: true })
     expect(fresh!.generation).toBe(old.generation + 1)
     expect(await store.leases.renew(old, 60_000)).toBe(false)
     await expect(store.ingest.startRun(old)).rejects.toBeInstanceOf(LeaseLostError)
@@ -77,7 +77,7 @@ describe('LeasesRepository', () => {
     const first = (await store.leases.claim('paused-worker', 60_000))!
     await sql`update source_leases set lease_expires_at = now() - interval '1 millisecond' where source_id = ${id}`.execute(store.t.database.db)
     expect(await store.leases.claim('paused-worker', 60_000, [id])).toBeUndefined()
-    expect(await store.leases.claim('other-worker', 60_000, [])).toMatchObject({ sourceId: id, generation: first.generation + 1 })
+    expect(await store.leases.claim('other-worker', 60_000, [])).toMatchObject({ id: id, generation: first.generation + 1 })
   })
 
   it('release schedules the next run and frees the source', async () => {
